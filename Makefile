@@ -1,0 +1,27 @@
+# Two commands do all the set-up on a fresh machine (see README.md):
+#   make run    install into .venv, then run the bot (local console when no token is set)
+#   make test   install into .venv, then ruff, mypy and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench
+
+$(BIN)/kiemchung: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/kiemchung
+	$(BIN)/kiemchung run $(ARGS)
+
+lint: $(BIN)/kiemchung
+	$(BIN)/ruff check bot handlers tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(BIN)/kiemchung
+	$(BIN)/python bench/matcher_bench.py

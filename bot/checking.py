@@ -1,0 +1,163 @@
+"""The check use case: a message in, a decision and a plain reply out, the report logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.catalogue import Rumor, Verdict
+from bot.locale import Locale, get_locale
+from bot.matching import Band, Matcher, MatchResult
+from bot.replies import Paragraph, Reply, bold, italic, link, shorten
+
+CLAIM_PREVIEW = 280  # characters of the claim quoted in an answer
+MAX_SOURCES_SHOWN = 3
+
+
+class ChatType(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    CHANNEL = "channel"
+
+
+class ReportKind(StrEnum):
+    ASKED = "asked"  # someone asked the bot about it
+    SEEN = "seen"  # the bot saw it pass in a watched group
+
+
+@dataclass(frozen=True)
+class ForwardOrigin:
+    """Where a forwarded message came from, as far as the platform tells."""
+
+    kind: str  # user | hidden_user | chat | channel
+    name: str = ""
+    id: str = ""
+    date: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    platform: str
+    chat_id: str
+    chat_type: ChatType
+    text: str
+    user_id: str | None = None
+    origin: ForwardOrigin | None = None
+    has_media: bool = False
+    kind: ReportKind = ReportKind.ASKED
+    message_id: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    result: MatchResult
+    reply: Reply
+    report_id: int | None = None
+
+    @property
+    def band(self) -> Band:
+        return self.result.band
+
+
+def format_date(value: dt.date, language: str) -> str:
+    return value.strftime("%d/%m/%Y") if language == "vi" else value.isoformat()
+
+
+def verdict_label(verdict: Verdict, locale: Locale) -> str:
+    return f"{locale.t(f'verdict.icon.{verdict.value}')} {locale.t(f'verdict.{verdict.value}')}"
+
+
+def source_paragraphs(rumor: Rumor, locale: Locale) -> list[Paragraph]:
+    out = []
+    for source in rumor.sources[:MAX_SOURCES_SHOWN]:
+        title = source.title or source.publisher or source.url
+        parts: list[str] = []
+        if source.publisher and source.publisher != title:
+            parts.append(source.publisher)
+        if source.date:
+            parts.append(format_date(source.date, locale.language))
+        tail = f" — {', '.join(parts)}" if parts else ""
+        out.append(Paragraph.of("• ", link(title, source.url), tail))
+    return out
+
+
+def match_reply(result: MatchResult, locale: Locale) -> Reply:
+    best = result.best
+    assert best is not None
+    rumor = best.rumor
+    paragraphs = [
+        Paragraph.of(bold(verdict_label(rumor.verdict, locale))),
+        Paragraph.of(locale.t("match.headline")),
+        Paragraph.of(italic(locale.t("match.claim_label")), italic(shorten(rumor.claim, CLAIM_PREVIEW))),
+        Paragraph.of(bold(locale.t("match.summary_label")), rumor.summary),
+        Paragraph.of(locale.t(f"match.advice.{rumor.verdict.value}")),
+        Paragraph.of(bold(locale.t("match.sources_label"))),
+        *source_paragraphs(rumor, locale),
+    ]
+    footer = []
+    if rumor.published:
+        footer.append(locale.t("match.debunked_on", date=format_date(rumor.published, locale.language)))
+    footer.append(locale.t("match.reference", id=rumor.id, score=f"{best.score:.0f}"))
+    paragraphs.append(Paragraph.of(italic("\n".join(footer))))
+    return Reply(tuple(paragraphs))
+
+
+def possible_reply(result: MatchResult, locale: Locale) -> Reply:
+    paragraphs = [Paragraph.of(bold(locale.t("possible.headline")))]
+    for candidate in result.candidates:
+        rumor = candidate.rumor
+        paragraphs.append(Paragraph.of(
+            bold(verdict_label(rumor.verdict, locale)), " — ", shorten(rumor.claim, 160), "\n",
+            italic(shorten(rumor.summary, 240)),
+        ))
+        paragraphs.extend(source_paragraphs(rumor, locale)[:1])
+    paragraphs.append(Paragraph.of(locale.t("possible.footer")))
+    return Reply(tuple(paragraphs))
+
+
+def none_reply(locale: Locale) -> Reply:
+    return Reply((
+        Paragraph.of(bold(locale.t("none.headline"))),
+        Paragraph.of(locale.t("none.recorded")),
+        Paragraph.of(locale.t("none.tip")),
+    ))
+
+
+def notice(locale: Locale, key: str) -> Reply:
+    return Reply((Paragraph.of(locale.t(key)),))
+
+
+def answer_for(result: MatchResult, locale: Locale) -> Reply:
+    if result.band is Band.MATCH:
+        return match_reply(result, locale)
+    if result.band is Band.POSSIBLE:
+        return possible_reply(result, locale)
+    return none_reply(locale)
+
+
+class ReportLog(Protocol):
+    """What the checker needs from storage."""
+
+    async def record_report(self, request: CheckRequest, result: MatchResult) -> int: ...
+
+
+class Checker:
+    def __init__(self, matcher: Matcher, log: ReportLog | None, language: str = "vi") -> None:
+        self.matcher = matcher
+        self.log = log
+        self.language = language
+
+    def locale_for(self, request: CheckRequest) -> Locale:
+        return get_locale(request.language or self.language)
+
+    async def check(self, request: CheckRequest) -> Answer:
+        locale = self.locale_for(request)
+        if not request.text.strip():
+            key = "media.no_text" if request.has_media else "empty.no_text"
+            return Answer(MatchResult(Band.NONE), notice(locale, key))
+        result = self.matcher.match(request.text)
+        report_id = await self.log.record_report(request, result) if self.log is not None else None
+        return Answer(result, answer_for(result, locale), report_id)

@@ -1,0 +1,192 @@
+"""Configuration: a YAML file (config.example.yaml documents every key) plus the environment.
+
+Strict like the catalogue: an unknown or ill-typed key is one clear line naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.locale import LANGUAGES
+from bot.matching import Thresholds
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CATALOGUE = PROJECT_ROOT / "data" / "known_rumors.yaml"
+DEFAULT_CONFIG_FILE = Path("config.yaml")
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+
+# Band thresholds on the matcher's 0-100 score. Chosen on ../shared/eval/dev with
+# `kiemchung eval` (see bench/README.md): `match` is the lowest score at which no negative case
+# scored; `possible` keeps negatives in the possible band under 10 %.
+DEFAULT_MATCH_THRESHOLD = 80.0
+DEFAULT_POSSIBLE_THRESHOLD = 62.0
+
+
+class ConfigError(ValueError):
+    """One line naming the key that is wrong and why."""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    base_url: str = DEFAULT_BASE_URL
+    base_file_url: str = DEFAULT_BASE_FILE_URL
+    poll_timeout: int = 30  # seconds a getUpdates long poll may wait
+
+
+@dataclass(frozen=True)
+class Config:
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    database: Path = Path("kiemchung.db")
+    catalogue: Path = SHIPPED_CATALOGUE
+    owners: tuple[int, ...] = ()
+    officers: tuple[int, ...] = ()
+    officers_chat: int | None = None
+    language: str = "vi"
+    thresholds: Thresholds = field(
+        default_factory=lambda: Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD)
+    )
+    log_level: str = "INFO"
+    source: str = "built-in defaults"  # where this configuration came from, for messages
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Strings that must never reach a log."""
+        return tuple(s for s in (self.telegram.token,) if s)
+
+
+class _Reader:
+    def __init__(self, data: Mapping[str, Any], prefix: str, origin: str) -> None:
+        self.data = data
+        self.prefix = prefix
+        self.origin = origin
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def fail(self, name: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.origin}: {self.key(name)}: {message}")
+
+    def check_known(self, known: set[str]) -> None:
+        for name in sorted(set(map(str, self.data)) - known):
+            raise self.fail(name, f"unknown key (known: {', '.join(sorted(known))})")
+
+    def text(self, name: str, default: str) -> str:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise self.fail(name, f"must be text, got {value!r}")
+        return value.strip()
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise self.fail(name, f"must be a number from {low:g} to {high:g}, got {value!r}")
+        return float(value)
+
+    def ids(self, name: str) -> tuple[int, ...]:
+        value = self.data.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise self.fail(name, f"must be a list of numeric user ids, got {value!r}")
+        return tuple(value)
+
+    def optional_id(self, name: str) -> int | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(name, f"must be a numeric chat id or null, got {value!r}")
+        return value
+
+    def path(self, name: str, default: Path, base: Path) -> Path:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(name, f"must be a file path, got {value!r}")
+        path = Path(value.strip()).expanduser()
+        return path if path.is_absolute() else base / path
+
+    def section(self, name: str) -> _Reader:
+        value = self.data.get(name) or {}
+        if not isinstance(value, Mapping):
+            raise self.fail(name, "must be a mapping of keys")
+        return _Reader(value, f"{self.key(name)}.", self.origin)
+
+
+def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str]) -> Config:
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{origin}: must be a mapping of keys to values")
+    top = _Reader(data, "", origin)
+    top.check_known({"telegram", "database", "catalogue", "owners", "officers", "officers_chat",
+                     "language", "matching", "log_level"})
+    tg = top.section("telegram")
+    tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
+    matching = top.section("matching")
+    matching.check_known({"match_threshold", "possible_threshold"})
+    token = environ.get(TOKEN_ENV, "").strip() or tg.text("token", "")
+    base_url = tg.text("base_url", DEFAULT_BASE_URL)
+    if not base_url.startswith(("http://", "https://")):
+        raise tg.fail("base_url", f"must start with http:// or https://, got {base_url!r}")
+    language = top.text("language", "vi")
+    if language not in LANGUAGES:
+        raise top.fail("language", f"must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    match_threshold = matching.number("match_threshold", DEFAULT_MATCH_THRESHOLD, 0, 100)
+    possible_threshold = matching.number("possible_threshold", DEFAULT_POSSIBLE_THRESHOLD, 0, 100)
+    if possible_threshold > match_threshold:
+        raise matching.fail("possible_threshold", "must not be above match_threshold")
+    log_level = top.text("log_level", "INFO").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise top.fail("log_level", f"must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    return Config(
+        telegram=TelegramConfig(
+            token=token,
+            base_url=base_url,
+            base_file_url=tg.text("base_file_url", DEFAULT_BASE_FILE_URL),
+            poll_timeout=int(tg.number("poll_timeout", 30, 0, 50)),
+        ),
+        database=top.path("database", base / "kiemchung.db", base),
+        catalogue=top.path("catalogue", SHIPPED_CATALOGUE, base),
+        owners=top.ids("owners"),
+        officers=top.ids("officers"),
+        officers_chat=top.optional_id("officers_chat"),
+        language=language,
+        thresholds=Thresholds(match_threshold, possible_threshold),
+        log_level=log_level,
+        source=origin,
+    )
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read `path`, else ./config.yaml if it exists, else the built-in defaults."""
+    environ = os.environ if environ is None else environ
+    if path is None:
+        if not DEFAULT_CONFIG_FILE.exists():
+            return parse_config({}, "built-in defaults", Path.cwd(), environ)
+        path = DEFAULT_CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "unknown line"
+        raise ConfigError(f"{path}: not valid YAML at {where}: {getattr(exc, 'problem', exc)}") from exc
+    return parse_config(data, str(path), path.resolve().parent, environ)

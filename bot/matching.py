@@ -1,0 +1,72 @@
+"""What a matcher answers, and the one interface every matcher implements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from bot.catalogue import Rumor
+
+
+class Band(StrEnum):
+    MATCH = "match"  # answer (and, in watch mode, warn)
+    POSSIBLE = "possible"  # show as "có thể liên quan"; suggest to officers
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One signal behind a score, shown to officers: 'token_sort 82.0/75.0'."""
+
+    name: str
+    value: float
+    threshold: float | None = None
+    detail: str = ""
+
+    def __str__(self) -> str:
+        limit = f"/{self.threshold:g}" if self.threshold is not None else ""
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{self.name} {self.value:.1f}{limit}{extra}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rumor: Rumor
+    score: float
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    band: Band
+    candidates: tuple[Candidate, ...] = field(default=())
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def rumor(self) -> Rumor | None:
+        return self.candidates[0].rumor if self.candidates else None
+
+    @property
+    def score(self) -> float:
+        return self.candidates[0].score if self.candidates else 0.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Scores (0-100) at which a message enters each band; set in config."""
+
+    match: float
+    possible: float
+
+
+class Matcher(Protocol):
+    def match(self, text: str) -> MatchResult: ...
+
+    def replace(self, rumors: Sequence[Rumor]) -> None:
+        """Swap in a new set of entries (officers' edits take effect without a restart)."""
+        ...

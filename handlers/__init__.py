@@ -1,0 +1,1 @@
+"""Platform adapters: turn platform updates into core requests and core replies into messages."""

@@ -1,0 +1,142 @@
+"""`kiemchung`: the command line. Every subcommand that touches data takes --config FILE."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.catalogue import CatalogueError, load_catalogue
+from bot.checking import ChatType, Checker, CheckRequest
+from bot.config import Config, ConfigError, load_config
+from bot.core import Core, build_matcher
+from bot.logs import setup_logging
+from handlers.plain_text import render_plain
+
+log = logging.getLogger("kiemchung")
+
+
+def add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None,
+                        help="config file (default: ./config.yaml if present, else built-in defaults)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiemchung", description="Kiểm Chứng — fact-check bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the Telegram bot (long polling); without a token, the local console")
+    add_config(run)
+
+    console = sub.add_parser("console", help="paste messages and see the answers the bot would send")
+    add_config(console)
+
+    check = sub.add_parser("check", help="check one text, or JSON Lines from stdin with --jsonl")
+    add_config(check)
+    check.add_argument("text", nargs="?", help="the message to check")
+    check.add_argument("--rumors", type=Path, help="match against this catalogue file instead")
+    check.add_argument("--jsonl", action="store_true",
+                       help='read {"id", "text"} lines on stdin, write {"id", "match", "score", "band"} lines')
+
+    validate = sub.add_parser("validate", help="validate a catalogue file")
+    add_config(validate)
+    validate.add_argument("file", nargs="?", type=Path, help="catalogue file (default: the configured one)")
+    return parser
+
+
+def checker_for(config: Config, rumors_file: Path | None) -> Checker:
+    """A checker that logs nothing: `check` measures, it does not report."""
+    catalogue = load_catalogue(rumors_file or config.catalogue)
+    return Checker(build_matcher(catalogue.published, config.thresholds), None, config.language)
+
+
+async def command_check(config: Config, args: argparse.Namespace) -> int:
+    checker = checker_for(config, args.rumors)
+    if args.jsonl:
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            try:
+                item: Any = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError('expected an object with a "text" string')
+            except ValueError as exc:
+                print(f"stdin line {number}: {exc}", file=sys.stderr)
+                return 2
+            result = checker.matcher.match(item["text"])
+            rumor = result.rumor if result.band.value != "none" else None
+            print(json.dumps({"id": item.get("id"), "match": rumor.id if rumor else None,
+                              "score": round(result.score, 1), "band": result.band.value},
+                             ensure_ascii=False), flush=True)
+        return 0
+    text = args.text if args.text is not None else sys.stdin.read()
+    request = CheckRequest(platform="cli", chat_id="cli", chat_type=ChatType.PRIVATE, text=text)
+    answer = await checker.check(request)
+    print(render_plain(answer.reply))
+    best = answer.result.best
+    if best is not None:
+        evidence = "; ".join(str(e) for e in best.evidence)
+        print(f"\n[{answer.band.value}] {best.rumor.id} {best.score:.1f} — {evidence}", file=sys.stderr)
+    return 0
+
+
+async def command_console(config: Config) -> int:
+    from handlers.console import run_console
+
+    core = await Core.open(config)
+    try:
+        return await run_console(core)
+    finally:
+        await core.close()
+
+
+def command_run(config: Config) -> int:
+    if not config.telegram.token:
+        print("No TELEGRAM_BOT_TOKEN (or telegram.token in the config): starting the local console.",
+              file=sys.stderr)
+        return asyncio.run(command_console(config))
+    from handlers.telegram_bot import serve
+
+    asyncio.run(serve(config))
+    return 0
+
+
+def command_validate(config: Config, file: Path | None) -> int:
+    path = file or config.catalogue
+    catalogue = load_catalogue(path)
+    retired = len(catalogue.rumors) - len(catalogue.published)
+    print(f"{path}: ok, {len(catalogue.published)} published entries, {retired} retired")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        setup_logging(config.log_level, config.secrets)
+        if args.command == "run":
+            return command_run(config)
+        if args.command == "console":
+            return asyncio.run(command_console(config))
+        if args.command == "check":
+            return asyncio.run(command_check(config, args))
+        if args.command == "validate":
+            return command_validate(config, args.file)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except CatalogueError as exc:
+        print(f"catalogue error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""The Telegram adapter: a python-telegram-bot Application over the core.
+
+Every handler is registered in `register_handlers`, in the order it matters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+from dataclasses import replace
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageOrigin,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType as TgChatType
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.checking import ChatType, CheckRequest, ForwardOrigin, notice
+from bot.config import Config
+from bot.core import Core
+from bot.locale import Locale, get_locale
+from bot.replies import Paragraph, Reply, bold
+from handlers.telegram_render import render_html
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+Context = ContextTypes.DEFAULT_TYPE
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Anything a person can send that carries no text we can read.
+MEDIA = (
+    filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO | filters.VOICE
+    | filters.VIDEO_NOTE | filters.Sticker.ALL | filters.ANIMATION
+)
+
+
+def chat_type_of(message: Message) -> ChatType:
+    if message.chat.type == TgChatType.PRIVATE:
+        return ChatType.PRIVATE
+    if message.chat.type == TgChatType.CHANNEL:
+        return ChatType.CHANNEL
+    return ChatType.GROUP
+
+
+def origin_of(origin: MessageOrigin | None) -> ForwardOrigin | None:
+    """The forward origin of every kind Telegram sends, as a plain core value."""
+    if origin is None:
+        return None
+    date = origin.date if isinstance(origin.date, dt.datetime) else None
+    if isinstance(origin, MessageOriginUser):
+        user = origin.sender_user
+        return ForwardOrigin("user", user.full_name, str(user.id), date)
+    if isinstance(origin, MessageOriginHiddenUser):
+        return ForwardOrigin("hidden_user", origin.sender_user_name, "", date)
+    if isinstance(origin, MessageOriginChat):
+        chat = origin.sender_chat
+        return ForwardOrigin("chat", chat.title or chat.username or "", str(chat.id), date)
+    if isinstance(origin, MessageOriginChannel):
+        chat = origin.chat
+        return ForwardOrigin("channel", chat.title or chat.username or "", str(chat.id), date)
+    return ForwardOrigin(str(origin.type), "", "", date)
+
+
+def text_of(message: Message) -> str:
+    return message.text or message.caption or ""
+
+
+def has_media(message: Message) -> bool:
+    return bool(MEDIA.check_update(Update(0, message=message)))
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in reply.buttons]
+    )
+
+
+async def send_reply(message: Message, reply: Reply, *, quote: bool = True) -> list[Message]:
+    """Send `reply` in the message's chat, as an answer to it, split to fit Telegram's limits."""
+    chunks = render_html(reply)
+    sent: list[Message] = []
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        sent.append(await message.get_bot().send_message(
+            chat_id=message.chat_id,
+            text=chunk,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            reply_parameters=(
+                ReplyParameters(message.message_id, allow_sending_without_reply=True)
+                if quote and index == 0 else None
+            ),
+            reply_markup=keyboard(reply) if last else None,
+        ))
+    return sent
+
+
+class TelegramAdapter:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.locale: Locale = get_locale(core.config.language)
+
+    def request_for(self, message: Message, text: str) -> CheckRequest:
+        return CheckRequest(
+            platform=PLATFORM,
+            chat_id=str(message.chat_id),
+            chat_type=chat_type_of(message),
+            text=text,
+            user_id=str(message.from_user.id) if message.from_user else None,
+            origin=origin_of(message.forward_origin),
+            has_media=has_media(message),
+            message_id=str(message.message_id),
+        )
+
+    async def start(self, update: Update, context: Context) -> None:
+        if update.effective_message is None:
+            return
+        t = self.locale.t
+        reply = Reply((
+            Paragraph.of(bold(t("start.greeting"))),
+            Paragraph.of(t("start.how")),
+            Paragraph.of(t("start.groups")),
+            Paragraph.of(t("start.disclaimer")),
+        ))
+        await send_reply(update.effective_message, reply, quote=False)
+
+    async def help(self, update: Update, context: Context) -> None:
+        if update.effective_message is None:
+            return
+        t = self.locale.t
+        reply = Reply((
+            Paragraph.of(bold(t("help.title"))),
+            Paragraph.of("\n".join(t(k) for k in ("help.forward", "help.check", "help.help", "help.start"))),
+        ))
+        await send_reply(update.effective_message, reply, quote=False)
+
+    async def check_private(self, update: Update, context: Context) -> None:
+        """A pasted or forwarded message, or media, in a private chat: answer it."""
+        message = update.effective_message
+        if message is None:
+            return
+        answer = await self.core.checker.check(self.request_for(message, text_of(message)))
+        await send_reply(message, answer.reply)
+
+    async def check_command(self, update: Update, context: Context) -> None:
+        """/kiemtra (/check): the replied-to message, or the text after the command."""
+        message = update.effective_message
+        if message is None:
+            return
+        target = message.reply_to_message
+        if target is not None and (text_of(target) or has_media(target)):
+            # Logged as asked by the person who sent the command, keyed by the command's own id.
+            request = replace(
+                self.request_for(target, text_of(target)),
+                user_id=str(message.from_user.id) if message.from_user else None,
+                message_id=str(message.message_id),
+            )
+            answer = await self.core.checker.check(request)
+            await send_reply(target, answer.reply)
+            return
+        text = " ".join(context.args or [])
+        if not text:
+            await send_reply(message, notice(self.locale, "empty.no_text"))
+            return
+        answer = await self.core.checker.check(self.request_for(message, text))
+        await send_reply(message, answer.reply)
+
+    async def on_error(self, update: object, context: Context) -> None:
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_message is not None:
+            chat = update.effective_chat
+            if chat is not None and chat.type == TgChatType.PRIVATE:
+                try:
+                    await send_reply(update.effective_message, notice(self.locale, "error.generic"))
+                except Exception:  # the error path must never raise
+                    log.warning("could not tell the user about the error", exc_info=True)
+
+    def register_handlers(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        private = filters.ChatType.PRIVATE
+        # Order matters: commands first, then text, then media without text.
+        application.add_handler(CommandHandler("start", self.start))
+        application.add_handler(CommandHandler(["huongdan", "help"], self.help))
+        application.add_handler(CommandHandler(["kiemtra", "check"], self.check_command))
+        application.add_handler(MessageHandler(
+            private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.check_private
+        ))
+        application.add_handler(MessageHandler(private & MEDIA, self.check_private))
+        application.add_error_handler(self.on_error)
+
+
+COMMANDS = (
+    BotCommand("kiemtra", "Kiểm tra tin nhắn được trả lời"),
+    BotCommand("check", "Check the replied-to message"),
+    BotCommand("huongdan", "Hướng dẫn sử dụng"),
+    BotCommand("help", "How to use"),
+    BotCommand("start", "Giới thiệu / About"),
+)
+
+
+def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The real Application: rate limiter, base_url from config, every handler registered."""
+    settings = core.config.telegram
+    adapter = TelegramAdapter(core)
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    adapter.register_handlers(application)
+    return application
+
+
+async def serve(config: Config, stop: asyncio.Event | None = None) -> None:
+    """Run the bot with long polling until SIGINT/SIGTERM (or `stop` is set).
+
+    The core and the Application share one event loop, so the database connection opened
+    here serves every handler.
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    core = await Core.open(config)
+    log.info("catalogue %s: %d published entries; database %s",
+             config.catalogue, len(core.catalogue.published), config.database)
+    application = build_application(core)
+    try:
+        async with application:
+            try:
+                await application.bot.set_my_commands(list(COMMANDS))
+            except TelegramError as exc:
+                log.warning("could not publish the command list: %s", exc)
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(timeout=config.telegram.poll_timeout)
+            log.info("polling as @%s", application.bot.username)
+            await stop.wait()
+            await application.updater.stop()
+            await application.stop()
+    finally:
+        await core.close()
