@@ -155,8 +155,8 @@ class Checker:
 
     async def check(self, request: CheckRequest) -> Answer:
         locale = self.locale_for(request)
-        if not request.text.strip():
-            key = "media.no_text" if request.has_media else "empty.no_text"
+        if not any(ch.isalnum() for ch in request.text):  # nothing to check: empty, emoji, punctuation
+            key = "media.no_text" if request.has_media and not request.text.strip() else "empty.no_text"
             return Answer(MatchResult(Band.NONE), notice(locale, key))
         result = self.matcher.match(request.text)
         report_id = await self.log.record_report(request, result) if self.log is not None else None

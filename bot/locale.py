@@ -26,6 +26,10 @@ class Locale:
             return self._fallback.t(key, **values)
         return template.format(**values) if values else template
 
+    def raw(self, key: str) -> str:
+        """The template itself, placeholders unfilled."""
+        return self._strings[key]
+
     def keys(self) -> frozenset[str]:
         return frozenset(self._strings)
 

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 TOKEN_IN_URL = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
 
 
-class RedactSecrets(logging.Filter):
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted line, tracebacks included (an httpx error carries the URL)."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
         self.secrets = tuple(s for s in secrets if s)
 
     def redact(self, text: str) -> str:
@@ -20,18 +22,13 @@ class RedactSecrets(logging.Filter):
             text = text.replace(secret, "<redacted>")
         return TOKEN_IN_URL.sub("/bot<redacted>", text)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = self.redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
 
 
 def setup_logging(level: str, secrets: Iterable[str]) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

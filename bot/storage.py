@@ -91,7 +91,11 @@ class Storage:
         await db.execute("PRAGMA busy_timeout = 5000")
         await db.execute("PRAGMA foreign_keys = ON")
         storage = cls(db, path)
-        await storage.migrate()
+        try:
+            await storage.migrate()
+        except BaseException:
+            await db.close()
+            raise
         return storage
 
     async def close(self) -> None:

@@ -240,7 +240,7 @@ def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
     return application
 
 
-async def serve(config: Config, stop: asyncio.Event | None = None) -> None:
+async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_signals: bool = True) -> None:
     """Run the bot with long polling until SIGINT/SIGTERM (or `stop` is set).
 
     The core and the Application share one event loop, so the database connection opened
@@ -248,7 +248,7 @@ async def serve(config: Config, stop: asyncio.Event | None = None) -> None:
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM) if handle_signals else ():
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     core = await Core.open(config)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue import load_catalogue
+from bot.checking import ChatType, Checker, CheckRequest
+from bot.core import build_matcher
+from bot.matching import Band, Thresholds
+from handlers.plain_text import render_plain
+
+
+@pytest.fixture
+def checker(catalogue_path: Path) -> Checker:
+    catalogue = load_catalogue(catalogue_path)
+    return Checker(build_matcher(catalogue.published, Thresholds(80, 62)), None)
+
+
+def ask(text: str, has_media: bool = False) -> CheckRequest:
+    return CheckRequest(platform="test", chat_id="1", chat_type=ChatType.PRIVATE, text=text, has_media=has_media)
+
+
+async def test_match_answer_carries_verdict_summary_source_and_date(checker: Checker) -> None:
+    answer = await checker.check(ask(
+        "Điện lực thông báo: nhà bạn nợ tiền điện 2 tháng, sẽ bị cắt điện trong 2 giờ tới nếu không "
+        "chuyển khoản thanh toán ngay vào số tài khoản được cung cấp."))
+    assert answer.band is Band.MATCH
+    text = render_plain(answer.reply)
+    assert "LỪA ĐẢO" in text
+    assert "1900 1006" in text  # from the summary
+    assert "https://evn.example/canh-bao-mao-danh-dien-luc" in text
+    assert "02/06/2024" in text
+
+
+async def test_true_entry_is_shown_as_true(checker: Checker) -> None:
+    answer = await checker.check(ask(
+        "Thông báo tạm ngừng cấp điện để bảo dưỡng lưới điện khu vực phường Minh An "
+        "từ 7 giờ đến 11 giờ sáng Chủ nhật."))
+    assert answer.band is Band.MATCH
+    assert "ĐÚNG SỰ THẬT" in render_plain(answer.reply)
+
+
+async def test_unknown_answer_has_no_source(checker: Checker) -> None:
+    answer = await checker.check(ask("Mai nhà mình ăn giỗ ông nội, mọi người về sớm phụ nấu cơm nha."))
+    assert answer.band is Band.NONE
+    text = render_plain(answer.reply)
+    assert "chưa có trong danh mục" in text
+    assert "http" not in text
+
+
+@pytest.mark.parametrize(("text", "media", "key"),
+                         [("", True, "ảnh"), ("  ", False, "chuyển tiếp"), ("🙏🙏 !!!", False, "chuyển tiếp")])
+async def test_no_text_gets_a_hint_and_is_not_matched(checker: Checker, text: str, media: bool, key: str) -> None:
+    answer = await checker.check(ask(text, media))
+    assert answer.band is Band.NONE
+    assert key in render_plain(answer.reply)
+    assert answer.report_id is None
+
+
+async def test_english_locale(checker: Checker) -> None:
+    request = ask("Mai nhà mình ăn giỗ ông nội, mọi người về sớm phụ nấu cơm nha.")
+    answer = await checker.check(CheckRequest(**{**request.__dict__, "language": "en"}))
+    assert "not in the catalogue" in render_plain(answer.reply)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import SHIPPED_CATALOGUE, ConfigError, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "cfg.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_is_valid_and_documented() -> None:
+    config = load_config(REPO / "config.example.yaml", environ={})
+    assert config.telegram.base_url == "https://api.telegram.org/bot"
+    assert config.catalogue == REPO / "data" / "known_rumors.yaml"
+    assert config.language == "vi"
+    assert config.thresholds.match >= config.thresholds.possible
+
+
+def test_environment_token_wins(tmp_path: Path) -> None:
+    path = write(tmp_path, 'telegram:\n  token: "1:from-file"\n')
+    assert load_config(path, environ={}).telegram.token == "1:from-file"
+    assert load_config(path, environ={"TELEGRAM_BOT_TOKEN": "2:from-env"}).telegram.token == "2:from-env"
+
+
+def test_relative_paths_follow_the_config_file(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "database: data/kc.db\ncatalogue: rumors.yaml\n"), environ={})
+    assert config.database == tmp_path / "data" / "kc.db"
+    assert config.catalogue == tmp_path / "rumors.yaml"
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, environ={})
+    assert config.catalogue == SHIPPED_CATALOGUE
+    assert config.database == tmp_path / "kiemchung.db"
+    assert config.source == "built-in defaults"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("databse: x.db\n", "databse"),
+        ("telegram:\n  tokn: x\n", "telegram.tokn"),
+        ("owners: 12345\n", "owners"),
+        ("owners: [abc]\n", "owners"),
+        ("officers_chat: general\n", "officers_chat"),
+        ("language: fr\n", "language"),
+        ("telegram:\n  base_url: api.telegram.org\n", "telegram.base_url"),
+        ("matching:\n  match_threshold: 150\n", "matching.match_threshold"),
+        ("matching:\n  match_threshold: 50\n  possible_threshold: 70\n", "matching.possible_threshold"),
+        ("telegram: yes\n", "telegram"),
+    ],
+)
+def test_a_bad_key_is_one_line_naming_it(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), environ={})
+    message = str(info.value)
+    assert f": {key}: " in message
+    assert "\n" not in message
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="line 2"):
+        load_config(write(tmp_path, "database: a\nowners: b: c\n"), environ={})
+
+
+def test_token_is_listed_as_secret(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""), environ={"TELEGRAM_BOT_TOKEN": "9:secret"})
+    assert config.secrets == ("9:secret",)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue import load_catalogue
+from bot.checking import ChatType, CheckRequest, ForwardOrigin, ReportKind
+from bot.matching import Band, Candidate, MatchResult
+from bot.storage import MIGRATIONS, Storage
+
+
+def request(text: str = "Điện lực báo nợ tiền điện, chuyển khoản ngay", message_id: str | None = "42",
+            kind: ReportKind = ReportKind.ASKED) -> CheckRequest:
+    origin = ForwardOrigin("channel", "Tin Nóng Hội An", "-100987", dt.datetime(2024, 6, 1, 8, 30, tzinfo=dt.UTC))
+    return CheckRequest(platform="telegram", chat_id="5001", chat_type=ChatType.PRIVATE, text=text,
+                        user_id="5001", origin=origin, message_id=message_id, kind=kind)
+
+
+async def test_fresh_file_is_migrated_in_wal_mode(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "sub" / "kc.db")
+    assert await storage.schema_version() == len(MIGRATIONS)
+    await storage.close()
+    with sqlite3.connect(tmp_path / "sub" / "kc.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+    await storage.record_report(request(), MatchResult(Band.NONE))
+    await storage.close()
+    storage = await Storage.open(tmp_path / "kc.db")
+    assert await storage.count_reports() == 1
+    await storage.close()
+
+
+async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "kc.db") as db:
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(RuntimeError, match="newer than this program"):
+        await Storage.open(tmp_path / "kc.db")
+
+
+async def test_report_row_holds_everything(tmp_path: Path, catalogue_path: Path) -> None:
+    rumor = load_catalogue(catalogue_path).rumors[1]
+    storage = await Storage.open(tmp_path / "kc.db")
+    report_id = await storage.record_report(request(), MatchResult(Band.MATCH, (Candidate(rumor, 91.5),)))
+    [row] = await storage.recent_reports()
+    await storage.close()
+    assert row.id == report_id
+    assert (row.platform, row.chat_id, row.chat_type, row.user_id, row.kind) == (
+        "telegram", "5001", "private", "5001", "asked")
+    assert (row.origin_kind, row.origin_name, row.origin_id) == ("channel", "Tin Nóng Hội An", "-100987")
+    assert row.origin_date == "2024-06-01T08:30:00+00:00"
+    assert (row.rumor_id, row.score, row.band) == (rumor.id, 91.5, "match")
+    assert row.created_at.tzinfo is not None
+
+
+async def test_the_same_platform_message_is_logged_once(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+    first = await storage.record_report(request(), MatchResult(Band.NONE))
+    again = await storage.record_report(request(), MatchResult(Band.NONE))
+    other = await storage.record_report(request(message_id="43"), MatchResult(Band.NONE))
+    seen = await storage.record_report(request(kind=ReportKind.SEEN), MatchResult(Band.NONE))
+    no_id = [await storage.record_report(request(message_id=None), MatchResult(Band.NONE)) for _ in range(2)]
+    assert first == again
+    assert len({first, other, seen, *no_id}) == 5
+    assert await storage.count_reports() == 5
+    await storage.close()
+
+
+async def test_a_none_band_result_stores_no_entry(tmp_path: Path, catalogue_path: Path) -> None:
+    rumor = load_catalogue(catalogue_path).rumors[0]
+    storage = await Storage.open(tmp_path / "kc.db")
+    await storage.record_report(request(), MatchResult(Band.NONE, (Candidate(rumor, 30.0),)))
+    [row] = await storage.recent_reports()
+    await storage.close()
+    assert row.rumor_id is None and row.band == "none"

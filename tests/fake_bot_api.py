@@ -1,0 +1,291 @@
+"""A small fake Telegram Bot API server on 127.0.0.1 for end-to-end tests.
+
+It serves the methods the bot calls, queues updates for getUpdates (long polling honoured), and
+records every call. Every message the bot sends is checked the way Telegram would check it
+(HTML subset, entities, length); a violation is answered with Telegram's 400 and recorded, and the
+test fixtures fail any test that produced one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456789:AAF-fake-token_for-tests"
+BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Kiểm Chứng", "username": "kiemchung_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+# Telegram's HTML subset: tag -> allowed attributes
+ALLOWED_TAGS: dict[str, set[str]] = {
+    "b": set(), "strong": set(), "i": set(), "em": set(), "u": set(), "ins": set(), "s": set(),
+    "strike": set(), "del": set(), "tg-spoiler": set(), "span": {"class"}, "a": {"href"},
+    "code": {"class"}, "pre": set(), "blockquote": {"expandable"}, "tg-emoji": {"emoji-id"},
+}
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:=\"[^\"<>]*\"|='[^'<>]*')?)*)\s*>")
+ATTRIBUTE = re.compile(r"([a-zA-Z-]+)(?:=(\"[^\"]*\"|'[^']*'))?")
+ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def html_problems(text: str, limit: int) -> list[str]:
+    """What Telegram would refuse in `text` sent with parse_mode HTML (empty when it is fine)."""
+    problems: list[str] = []
+    stack: list[str] = []
+    visible: list[str] = []
+    position = 0
+    for match in itertools.chain(TAG.finditer(text), [None]):
+        end = match.start() if match else len(text)
+        chunk = text[position:end]
+        if "<" in chunk or ">" in chunk:
+            problems.append(f"unescaped < or > in {chunk[:40]!r}")
+        stray = ENTITY.sub("", chunk)
+        if "&" in stray:
+            problems.append(f"unescaped & or unsupported entity in {chunk[:40]!r}")
+        visible.append(html.unescape(chunk))
+        if match is None:
+            break
+        position = match.end()
+        closing, name, attributes = match.group(1), match.group(2).lower(), match.group(3)
+        if name not in ALLOWED_TAGS:
+            problems.append(f"unsupported tag <{name}>")
+            continue
+        if closing:
+            if not stack or stack[-1] != name:
+                problems.append(f"unexpected </{name}>")
+            else:
+                stack.pop()
+            continue
+        for attribute, _ in ATTRIBUTE.findall(attributes):
+            if attribute.lower() not in ALLOWED_TAGS[name]:
+                problems.append(f"unsupported attribute {attribute} on <{name}>")
+        stack.append(name)
+    if stack:
+        problems.append(f"unclosed tags {stack}")
+    if not "".join(visible).strip():
+        problems.append("message text is empty")
+    if utf16_len("".join(visible)) > limit:
+        problems.append(f"text too long: {utf16_len(''.join(visible))} > {limit}")
+    return problems
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeBotApi:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.chat_members: dict[tuple[int, int], str] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.acknowledged = 0  # highest update_id the bot confirmed by a later offset
+        self.fail_next: dict[str, int] = {}  # method -> how many calls to answer with an error
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- what tests push -------------------------------------------------------------------------
+    async def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), **update}
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        return update
+
+    def new_message_id(self) -> int:
+        return next(self._message_ids)
+
+    # -- what tests read -------------------------------------------------------------------------
+    def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls
+                if c.method == method and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("timed out waiting for the bot")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def wait_sent(self, count: int, method: str = "sendMessage", timeout: float = 10.0) -> list[dict[str, Any]]:
+        await self.wait_for(lambda: len(self.sent(method)) >= count, timeout)
+        return self.sent(method)
+
+    async def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        """Wait until every pushed update was fetched and no call came for `quiet` seconds."""
+        await self.wait_for(lambda: self.acknowledged >= self._last_update_id(), timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            last = self.calls[-1].at if self.calls else 0.0
+            if time.monotonic() - last >= quiet:
+                return
+            await asyncio.sleep(quiet / 3)
+
+    def _last_update_id(self) -> int:
+        return self._updates[-1]["update_id"] if self._updates else 0
+
+    # -- the HTTP side -----------------------------------------------------------------------------
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                form = await request.post()
+                for key, value in form.items():
+                    params[key] = value if isinstance(value, str) else "<file>"
+        for key in ("reply_markup", "reply_parameters", "link_preview_options", "allowed_updates", "commands"):
+            if isinstance(params.get(key), str):
+                with contextlib.suppress(ValueError):
+                    params[key] = json.loads(params[key])
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if method != "getUpdates":
+            async with self._changed:
+                self.calls.append(Call(method, params))
+                self._changed.notify_all()
+        if self.fail_next.get(method, 0) > 0:
+            self.fail_next[method] -= 1
+            return self._error(500, "Internal Server Error: injected")
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": True, "result": True})
+        result: web.Response = await handler(params)
+        return result
+
+    def _ok(self, result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    def _error(self, code: int, description: str) -> web.Response:
+        return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
+
+    async def _api_getMe(self, params: dict[str, Any]) -> web.Response:
+        return self._ok(BOT_USER)
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            if offset:
+                self.acknowledged = max(self.acknowledged, offset - 1)
+                self._changed.notify_all()
+            while True:
+                ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
+                remaining = deadline - time.monotonic()
+                if ready or remaining <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+        return self._ok(ready)
+
+    def _chat(self, chat_id: Any) -> dict[str, Any]:
+        chat_id = int(chat_id)
+        return self.chats.get(chat_id, {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"})
+
+    def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        return {"message_id": self.new_message_id(), "date": int(time.time()), "chat": self._chat(params["chat_id"]),
+                "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}, **content}
+
+    def _check_html(self, params: dict[str, Any], key: str, limit: int) -> str | None:
+        text = str(params.get(key, ""))
+        if params.get("parse_mode", "").upper() == "HTML":
+            problems = html_problems(text, limit)
+        else:
+            problems = [] if 0 < utf16_len(text) <= limit else [f"text length {utf16_len(text)} not in 1..{limit}"]
+        if problems:
+            self.violations.append(f"{key}: {'; '.join(problems)} in {text[:80]!r}")
+            return "Bad Request: can't parse entities: " + problems[0]
+        return None
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> web.Response:
+        problem = self._check_html(params, "text", MESSAGE_LIMIT)
+        if problem:
+            return self._error(400, problem)
+        return self._ok(self._message(params, text=html.unescape(re.sub(r"<[^>]+>", "", params["text"]))))
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> web.Response:
+        if "caption" in params:
+            problem = self._check_html(params, "caption", CAPTION_LIMIT)
+            if problem:
+                return self._error(400, problem)
+        return self._ok(self._message(params, photo=[{"file_id": "p1", "file_unique_id": "u1", "width": 1,
+                                                       "height": 1}]))
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> web.Response:
+        problem = self._check_html(params, "text", MESSAGE_LIMIT)
+        if problem:
+            return self._error(400, problem)
+        return self._ok(True)
+
+    async def _api_getChat(self, params: dict[str, Any]) -> web.Response:
+        return self._ok(self._chat(params["chat_id"]))
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> web.Response:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = self.chat_members.get((chat_id, user_id), "member")
+        user = BOT_USER if user_id == BOT_USER["id"] else {"id": user_id, "is_bot": False, "first_name": "U"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator":
+            member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
+                          can_manage_video_chats=False, can_restrict_members=True, can_promote_members=False,
+                          can_change_info=True, can_invite_users=True, can_post_stories=False,
+                          can_edit_stories=False, can_delete_stories=False)
+        return self._ok(member)
+
+    async def _api_getChatAdministrators(self, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        admins = [{"status": s, "user": {"id": u, "is_bot": False, "first_name": "A"}}
+                  for (c, u), s in self.chat_members.items() if c == chat_id and s in ("administrator", "creator")]
+        return self._ok(admins)

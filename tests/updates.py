@@ -1,0 +1,61 @@
+"""Builders of Telegram updates as the Bot API sends them (JSON dicts), with Vietnamese fixtures."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+_message_ids = itertools.count(1)
+
+LAN = {"id": 5001, "is_bot": False, "first_name": "Lan", "last_name": "Nguyễn", "language_code": "vi"}
+MINH = {"id": 5002, "is_bot": False, "first_name": "Minh", "last_name": "Trần", "language_code": "vi"}
+NEWS_CHANNEL = {"id": -1001234567890, "type": "channel", "title": "Tin Nóng Miền Trung 24h", "username": "tinnong24h"}
+
+
+def private_chat(user: dict[str, Any]) -> dict[str, Any]:
+    return {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+
+
+def message(user: dict[str, Any] = LAN, chat: dict[str, Any] | None = None, **content: Any) -> dict[str, Any]:
+    return {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": chat or private_chat(user),
+        "from": user,
+        **content,
+    }
+
+
+def text_update(text: str, user: dict[str, Any] = LAN, **extra: Any) -> dict[str, Any]:
+    return {"message": message(user, text=text, **extra)}
+
+
+def command_update(command: str, user: dict[str, Any] = LAN, **extra: Any) -> dict[str, Any]:
+    name = command.split()[0]
+    entities = [{"type": "bot_command", "offset": 0, "length": len(name)}]
+    return {"message": message(user, text=command, entities=entities, **extra)}
+
+
+def forwarded_from_channel(text: str, user: dict[str, Any] = LAN, channel: dict[str, Any] = NEWS_CHANNEL,
+                           days_ago: int = 2) -> dict[str, Any]:
+    origin = {"type": "channel", "chat": channel, "message_id": 77, "date": int(time.time()) - days_ago * 86400}
+    return text_update(text, user, forward_origin=origin)
+
+
+def forwarded_from_hidden_user(text: str, name: str = "Hương Giang", user: dict[str, Any] = LAN) -> dict[str, Any]:
+    origin = {"type": "hidden_user", "sender_user_name": name, "date": int(time.time()) - 3600}
+    return text_update(text, user, forward_origin=origin)
+
+
+def forwarded_from_user(text: str, sender: dict[str, Any] = MINH, user: dict[str, Any] = LAN) -> dict[str, Any]:
+    origin = {"type": "user", "sender_user": sender, "date": int(time.time()) - 600}
+    return text_update(text, user, forward_origin=origin)
+
+
+def photo_update(caption: str | None = None, user: dict[str, Any] = LAN) -> dict[str, Any]:
+    photo = [{"file_id": "AgAD-photo", "file_unique_id": "AQAD", "width": 640, "height": 480, "file_size": 51234}]
+    content: dict[str, Any] = {"photo": photo}
+    if caption is not None:
+        content["caption"] = caption
+    return {"message": message(user, **content)}
