@@ -17,7 +17,7 @@ run: $(BIN)/kiemchung
 	$(BIN)/kiemchung run $(ARGS)
 
 lint: $(BIN)/kiemchung
-	$(BIN)/ruff check bot handlers tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: lint
