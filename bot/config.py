@@ -20,6 +20,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CATALOGUE = PROJECT_ROOT / "data" / "known_rumors.yaml"
 DEFAULT_CONFIG_FILE = Path("config.yaml")
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+ZALO_TOKEN_ENV = "ZALO_BOT_TOKEN"
+ZALO_SECRET_ENV = "ZALO_WEBHOOK_SECRET"
+DEFAULT_ZALO_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
+ZALO_BASIC_PLAN_QUOTA = 3000  # outbound messages a month on Zalo's Basic plan (2026)
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 
@@ -43,8 +47,29 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class ZaloConfig:
+    token: str = ""
+    base_url: str = DEFAULT_ZALO_BASE_URL
+    mode: str = "polling"  # polling | webhook
+    webhook_url: str = ""  # the public https URL Zalo posts to (webhook mode)
+    secret_token: str = ""  # checked on every webhook call (8-256 characters)
+    listen: tuple[str, int] = ("127.0.0.1", 8443)  # where the webhook server listens
+    officers: tuple[str, ...] = ()  # Zalo user ids of officers
+    monthly_quota: int = ZALO_BASIC_PLAN_QUOTA
+    quota_warning: float = 0.8  # warn officers when this share of the quota is used
+    poll_timeout: int = 30
+
+    @property
+    def webhook_path(self) -> str:
+        """The path part of webhook_url, which the local server serves."""
+        rest = self.webhook_url.split("://", 1)[-1]
+        return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    zalo: ZaloConfig = field(default_factory=ZaloConfig)
     database: Path = Path("kiemchung.db")
     catalogue: Path = SHIPPED_CATALOGUE
     owners: tuple[int, ...] = ()
@@ -60,7 +85,7 @@ class Config:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never reach a log."""
-        return tuple(s for s in (self.telegram.token,) if s)
+        return tuple(s for s in (self.telegram.token, self.zalo.token, self.zalo.secret_token) if s)
 
 
 class _Reader:
@@ -103,6 +128,23 @@ class _Reader:
             raise self.fail(name, f"must be a list of numeric user ids, got {value!r}")
         return tuple(value)
 
+    def texts(self, name: str) -> tuple[str, ...]:
+        value = self.data.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+            raise self.fail(name, f"must be a list of ids, got {value!r}")
+        return tuple(str(v) for v in value)
+
+    def listen(self, name: str, default: tuple[str, int]) -> tuple[str, int]:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        host, _, port = str(value).rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise self.fail(name, f"must be host:port, e.g. 127.0.0.1:8443, got {value!r}")
+        return host, int(port)
+
     def optional_id(self, name: str) -> int | None:
         value = self.data.get(name)
         if value is None:
@@ -133,10 +175,11 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     if not isinstance(data, Mapping):
         raise ConfigError(f"{origin}: must be a mapping of keys to values")
     top = _Reader(data, "", origin)
-    top.check_known({"telegram", "database", "catalogue", "owners", "officers", "officers_chat",
+    top.check_known({"telegram", "zalo", "database", "catalogue", "owners", "officers", "officers_chat",
                      "language", "matching", "log_level"})
     tg = top.section("telegram")
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
+    zalo = parse_zalo(top.section("zalo"), environ)
     matching = top.section("matching")
     matching.check_known({"match_threshold", "possible_threshold"})
     token = environ.get(TOKEN_ENV, "").strip() or tg.text("token", "")
@@ -160,6 +203,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
             base_file_url=tg.text("base_file_url", DEFAULT_BASE_FILE_URL),
             poll_timeout=int(tg.number("poll_timeout", 30, 0, 50)),
         ),
+        zalo=zalo,
         database=top.path("database", base / "kiemchung.db", base),
         catalogue=top.path("catalogue", SHIPPED_CATALOGUE, base),
         owners=top.ids("owners"),
@@ -169,6 +213,37 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         thresholds=Thresholds(match_threshold, possible_threshold),
         log_level=log_level,
         source=origin,
+    )
+
+
+def parse_zalo(section: _Reader, environ: Mapping[str, str]) -> ZaloConfig:
+    section.check_known({"token", "base_url", "mode", "webhook_url", "secret_token", "listen", "officers",
+                         "monthly_quota", "quota_warning", "poll_timeout"})
+    base_url = section.text("base_url", DEFAULT_ZALO_BASE_URL)
+    if not base_url.startswith(("http://", "https://")):
+        raise section.fail("base_url", f"must start with http:// or https://, got {base_url!r}")
+    mode = section.text("mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise section.fail("mode", f"must be polling or webhook, got {mode!r}")
+    token = environ.get(ZALO_TOKEN_ENV, "").strip() or section.text("token", "")
+    secret = environ.get(ZALO_SECRET_ENV, "").strip() or section.text("secret_token", "")
+    webhook_url = section.text("webhook_url", "")
+    if mode == "webhook" and token:
+        if not webhook_url.startswith("https://"):
+            raise section.fail("webhook_url", "webhook mode needs the public https:// URL Zalo posts to")
+        if not 8 <= len(secret) <= 256:
+            raise section.fail("secret_token", f"webhook mode needs 8-256 characters (or {ZALO_SECRET_ENV})")
+    return ZaloConfig(
+        token=token,
+        base_url=base_url,
+        mode=mode,
+        webhook_url=webhook_url,
+        secret_token=secret,
+        listen=section.listen("listen", ("127.0.0.1", 8443)),
+        officers=section.texts("officers"),
+        monthly_quota=int(section.number("monthly_quota", ZALO_BASIC_PLAN_QUOTA, 1, 10_000_000)),
+        quota_warning=section.number("quota_warning", 0.8, 0.01, 1),
+        poll_timeout=int(section.number("poll_timeout", 30, 1, 60)),
     )
 
 

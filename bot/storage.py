@@ -46,6 +46,21 @@ MIGRATIONS: Sequence[str] = (
     CREATE UNIQUE INDEX reports_message ON reports (platform, chat_id, message_id, kind)
         WHERE message_id IS NOT NULL;
     """,
+    # 2: platform updates already handled (platforms that redeliver), and outbound message counts
+    """
+    CREATE TABLE seen_updates (
+        platform   TEXT NOT NULL,
+        update_key TEXT NOT NULL,              -- the platform's id of the update or message
+        seen_at    TEXT NOT NULL,
+        PRIMARY KEY (platform, update_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbound_counts (
+        platform TEXT NOT NULL,
+        month    TEXT NOT NULL,                -- YYYY-MM, UTC
+        count    INTEGER NOT NULL,
+        PRIMARY KEY (platform, month)
+    ) WITHOUT ROWID;
+    """,
 )
 
 
@@ -153,6 +168,27 @@ class Storage:
             ReportRow(**{**dict(row), "created_at": dt.datetime.fromisoformat(row["created_at"])})
             for row in rows
         ]
+
+    async def mark_update_seen(self, platform: str, update_key: str) -> bool:
+        """Record that an update was taken in; False when it had been already (a redelivery)."""
+        async with self._db.execute(
+            "INSERT INTO seen_updates (platform, update_key, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING 1",
+            (platform, update_key, utcnow().isoformat()),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def count_outbound(self, platform: str, messages: int = 1, month: str | None = None) -> int:
+        """Add `messages` to this month's outbound count and return the new total."""
+        month = month or utcnow().strftime("%Y-%m")
+        async with self._db.execute(
+            "INSERT INTO outbound_counts (platform, month, count) VALUES (?, ?, ?) "
+            "ON CONFLICT (platform, month) DO UPDATE SET count = count + excluded.count RETURNING count",
+            (platform, month, messages),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
 
     async def count_reports(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM reports") as cur:

@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiemchung", description="Kiểm Chứng — fact-check bot")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the Telegram bot (long polling); without a token, the local console")
+    run = sub.add_parser("run", help="run the bot on every platform with a token; without one, the local console")
     add_config(run)
 
     console = sub.add_parser("console", help="paste messages and see the answers the bot would send")
@@ -96,11 +96,11 @@ async def command_console(config: Config) -> int:
 
 
 def command_run(config: Config) -> int:
-    if not config.telegram.token:
-        print("No TELEGRAM_BOT_TOKEN (or telegram.token in the config): starting the local console.",
+    if not config.telegram.token and not config.zalo.token:
+        print("No TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN (nor a token in the config): starting the local console.",
               file=sys.stderr)
         return asyncio.run(command_console(config))
-    from handlers.telegram_bot import serve
+    from handlers.runner import serve
 
     asyncio.run(serve(config))
     return 0

@@ -6,10 +6,8 @@ Every handler is registered in `register_handlers`, in the order it matters.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-import signal
 from dataclasses import replace
 from typing import Any
 
@@ -41,10 +39,10 @@ from telegram.ext import (
 )
 
 from bot.checking import ChatType, CheckRequest, ForwardOrigin, notice
-from bot.config import Config
 from bot.core import Core
+from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
-from bot.replies import Paragraph, Reply, bold
+from bot.replies import Reply
 from handlers.telegram_render import render_html
 
 log = logging.getLogger(__name__)
@@ -140,26 +138,12 @@ class TelegramAdapter:
         )
 
     async def start(self, update: Update, context: Context) -> None:
-        if update.effective_message is None:
-            return
-        t = self.locale.t
-        reply = Reply((
-            Paragraph.of(bold(t("start.greeting"))),
-            Paragraph.of(t("start.how")),
-            Paragraph.of(t("start.groups")),
-            Paragraph.of(t("start.disclaimer")),
-        ))
-        await send_reply(update.effective_message, reply, quote=False)
+        if update.effective_message is not None:
+            await send_reply(update.effective_message, welcome_reply(self.locale), quote=False)
 
     async def help(self, update: Update, context: Context) -> None:
-        if update.effective_message is None:
-            return
-        t = self.locale.t
-        reply = Reply((
-            Paragraph.of(bold(t("help.title"))),
-            Paragraph.of("\n".join(t(k) for k in ("help.forward", "help.check", "help.help", "help.start"))),
-        ))
-        await send_reply(update.effective_message, reply, quote=False)
+        if update.effective_message is not None:
+            await send_reply(update.effective_message, help_reply(self.locale), quote=False)
 
     async def check_private(self, update: Update, context: Context) -> None:
         """A pasted or forwarded message, or media, in a private chat: answer it."""
@@ -240,33 +224,18 @@ def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
     return application
 
 
-async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_signals: bool = True) -> None:
-    """Run the bot with long polling until SIGINT/SIGTERM (or `stop` is set).
-
-    The core and the Application share one event loop, so the database connection opened
-    here serves every handler.
-    """
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM) if handle_signals else ():
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-    core = await Core.open(config)
-    log.info("catalogue %s: %d published entries; database %s",
-             config.catalogue, len(core.catalogue.published), config.database)
+async def run_telegram(core: Core, stop: asyncio.Event) -> None:
+    """Long polling until `stop` is set, on the event loop (and database connection) of the core."""
     application = build_application(core)
-    try:
-        async with application:
-            try:
-                await application.bot.set_my_commands(list(COMMANDS))
-            except TelegramError as exc:
-                log.warning("could not publish the command list: %s", exc)
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(timeout=config.telegram.poll_timeout)
-            log.info("polling as @%s", application.bot.username)
-            await stop.wait()
-            await application.updater.stop()
-            await application.stop()
-    finally:
-        await core.close()
+    async with application:
+        try:
+            await application.bot.set_my_commands(list(COMMANDS))
+        except TelegramError as exc:
+            log.warning("could not publish the command list: %s", exc)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(timeout=core.config.telegram.poll_timeout)
+        log.info("Telegram: polling as @%s", application.bot.username)
+        await stop.wait()
+        await application.updater.stop()
+        await application.stop()

@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import Config, TelegramConfig
 from tests.fake_bot_api import FakeBotApi
+from tests.local_server import running
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CATALOGUE = FIXTURES / "catalogue.yaml"
@@ -31,14 +32,9 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 async def fake_api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
     # Every message any test made the bot send must be one Telegram would accept.
-    assert server.violations == [], server.violations
+    async with running(FakeBotApi()) as server:
+        yield server
 
 
 SENDING_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
@@ -73,7 +69,7 @@ class RunningBot:
 
 @pytest.fixture
 async def running_bot(fake_api: FakeBotApi, config: Config) -> AsyncIterator[RunningBot]:
-    from handlers.telegram_bot import serve
+    from handlers.runner import serve
 
     config = replace(config, telegram=TelegramConfig(token=fake_api.token, base_url=fake_api.base_url,
                                                      poll_timeout=1))

@@ -15,11 +15,12 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.local_server import LocalApiServer
 
 TOKEN = "123456789:AAF-fake-token_for-tests"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Kiểm Chứng", "username": "kiemchung_bot",
@@ -90,41 +91,21 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeBotApi:
+class FakeBotApi(LocalApiServer):
     def __init__(self, token: str = TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.calls: list[Call] = []
-        self.violations: list[str] = []
         self.chats: dict[int, dict[str, Any]] = {}
         self.chat_members: dict[tuple[int, int], str] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
-        self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
         self.acknowledged = 0  # highest update_id the bot confirmed by a later offset
         self.fail_next: dict[str, int] = {}  # method -> how many calls to answer with an error
 
-    # -- lifecycle -----------------------------------------------------------------------------
-    async def start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
 
     # -- what tests push -------------------------------------------------------------------------
     async def push(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -141,16 +122,6 @@ class FakeBotApi:
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
         return [c.params for c in self.calls
                 if c.method == method and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        async with self._changed:
-            while not predicate():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError("timed out waiting for the bot")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), remaining)
 
     async def wait_sent(self, count: int, method: str = "sendMessage", timeout: float = 10.0) -> list[dict[str, Any]]:
         await self.wait_for(lambda: len(self.sent(method)) >= count, timeout)

@@ -79,3 +79,23 @@ async def test_a_none_band_result_stores_no_entry(tmp_path: Path, catalogue_path
     [row] = await storage.recent_reports()
     await storage.close()
     assert row.rumor_id is None and row.band == "none"
+
+
+async def test_updates_are_seen_once_per_platform(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+    assert await storage.mark_update_seen("zalo", "2d758cb5e222177a4e35")
+    assert not await storage.mark_update_seen("zalo", "2d758cb5e222177a4e35")
+    assert await storage.mark_update_seen("telegram", "2d758cb5e222177a4e35")
+    await storage.close()
+    storage = await Storage.open(tmp_path / "kc.db")  # survives a restart
+    assert not await storage.mark_update_seen("zalo", "2d758cb5e222177a4e35")
+    await storage.close()
+
+
+async def test_outbound_counts_are_per_platform_and_month(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+    assert await storage.count_outbound("zalo", month="2026-11") == 1
+    assert await storage.count_outbound("zalo", 3, month="2026-11") == 4
+    assert await storage.count_outbound("zalo", month="2026-12") == 1
+    assert await storage.count_outbound("telegram", month="2026-11") == 1
+    await storage.close()

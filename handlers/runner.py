@@ -1,0 +1,45 @@
+"""One process, every configured platform: Telegram and Zalo share one core and one database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.config import Config
+from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+
+async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_signals: bool = True) -> None:
+    """Run every platform that has a token until SIGINT/SIGTERM (or `stop` is set)."""
+    stop = stop or asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+    core = await Core.open(config)
+    log.info("catalogue %s: %d published entries; database %s",
+             config.catalogue, len(core.catalogue.published), config.database)
+    platforms = []
+    if config.telegram.token:
+        from handlers.telegram_bot import run_telegram
+
+        platforms.append(run_telegram(core, stop))
+    if config.zalo.token:
+        from handlers.zalo_bot import run_zalo
+
+        platforms.append(run_zalo(core, stop))
+    try:
+        tasks = [asyncio.create_task(p) for p in platforms]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:  # one platform failed: stop the others, then report
+                stop.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                task.result()
+    finally:
+        await core.close()
