@@ -61,6 +61,19 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (platform, month)
     ) WITHOUT ROWID;
     """,
+    # 3: the durable inbox: updates written here before the platform is told they were received
+    """
+    CREATE TABLE inbox (
+        seq         INTEGER PRIMARY KEY,       -- arrival order
+        platform    TEXT NOT NULL,
+        update_id   TEXT NOT NULL,
+        payload     TEXT NOT NULL,             -- the update as the platform sent it (JSON)
+        received_at TEXT NOT NULL,
+        done_at     TEXT,                      -- NULL until every handler has run
+        UNIQUE (platform, update_id)
+    );
+    CREATE INDEX inbox_pending ON inbox (platform, seq) WHERE done_at IS NULL;
+    """,
 )
 
 
@@ -189,6 +202,48 @@ class Storage:
             row = await cur.fetchone()
         assert row is not None
         return int(row[0])
+
+    async def store_inbox(self, platform: str, updates: Sequence[tuple[str, str]]) -> list[str]:
+        """Write a batch of (update id, JSON payload) in one transaction, durably; return the ids
+        not stored before (a redelivered update is neither stored nor handled twice)."""
+        now = utcnow().isoformat()
+        fresh: list[str] = []
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for update_id, payload in updates:
+                async with self._db.execute(
+                    "INSERT INTO inbox (platform, update_id, payload, received_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING RETURNING update_id",
+                    (platform, update_id, payload, now),
+                ) as cur:
+                    if await cur.fetchone() is not None:
+                        fresh.append(update_id)
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return fresh
+
+    async def pending_inbox(self, platform: str) -> list[tuple[str, str]]:
+        """Updates stored but not finished (the process stopped mid-way), oldest first."""
+        async with self._db.execute(
+            "SELECT update_id, payload FROM inbox WHERE platform = ? AND done_at IS NULL ORDER BY seq",
+            (platform,),
+        ) as cur:
+            return [(str(row[0]), str(row[1])) for row in await cur.fetchall()]
+
+    async def finish_inbox(self, platform: str, update_id: str) -> None:
+        await self._db.execute(
+            "UPDATE inbox SET done_at = ? WHERE platform = ? AND update_id = ?",
+            (utcnow().isoformat(), platform, update_id),
+        )
+
+    async def purge_inbox(self, older_than: dt.datetime) -> int:
+        """Forget finished updates received before `older_than` (their reports stay)."""
+        async with self._db.execute(
+            "DELETE FROM inbox WHERE done_at IS NOT NULL AND received_at < ?", (older_than.isoformat(),)
+        ) as cur:
+            return cur.rowcount
 
     async def count_reports(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM reports") as cur:

@@ -43,6 +43,7 @@ from bot.core import Core
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
 from bot.replies import Reply
+from handlers.telegram_polling import DurablePoller
 from handlers.telegram_render import render_html
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,7 @@ def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .updater(None)  # handlers/telegram_polling.py polls instead, through a durable inbox
         .build()
     )
     adapter.register_handlers(application)
@@ -225,7 +227,8 @@ def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
 
 
 async def run_telegram(core: Core, stop: asyncio.Event) -> None:
-    """Long polling until `stop` is set, on the event loop (and database connection) of the core."""
+    """Poll until `stop` is set, on the event loop (and database connection) of the core."""
+    assert core.storage is not None, "the Telegram bot needs its database"
     application = build_application(core)
     async with application:
         try:
@@ -233,9 +236,6 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
         except TelegramError as exc:
             log.warning("could not publish the command list: %s", exc)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(timeout=core.config.telegram.poll_timeout)
         log.info("Telegram: polling as @%s", application.bot.username)
-        await stop.wait()
-        await application.updater.stop()
+        await DurablePoller(application, core.storage, core.config.telegram.poll_timeout).run(stop)
         await application.stop()

@@ -193,7 +193,9 @@ class FakeBotApi(LocalApiServer):
                 self.acknowledged = max(self.acknowledged, offset - 1)
                 self._changed.notify_all()
             while True:
-                ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
+                # like Telegram: what was once acknowledged is never delivered again
+                first = max(offset, self.acknowledged + 1)
+                ready = [u for u in self._updates if u["update_id"] >= first][:limit]
                 remaining = deadline - time.monotonic()
                 if ready or remaining <= 0:
                     break

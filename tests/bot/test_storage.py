@@ -9,7 +9,7 @@ import pytest
 from bot.catalogue import load_catalogue
 from bot.checking import ChatType, CheckRequest, ForwardOrigin, ReportKind
 from bot.matching import Band, Candidate, MatchResult
-from bot.storage import MIGRATIONS, Storage
+from bot.storage import MIGRATIONS, Storage, utcnow
 
 
 def request(text: str = "Điện lực báo nợ tiền điện, chuyển khoản ngay", message_id: str | None = "42",
@@ -98,4 +98,20 @@ async def test_outbound_counts_are_per_platform_and_month(tmp_path: Path) -> Non
     assert await storage.count_outbound("zalo", 3, month="2026-11") == 4
     assert await storage.count_outbound("zalo", month="2026-12") == 1
     assert await storage.count_outbound("telegram", month="2026-11") == 1
+    await storage.close()
+
+
+async def test_inbox_stores_each_update_once_and_replays_the_unfinished(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+    assert await storage.store_inbox("telegram", [("1", '{"update_id": 1}'), ("2", '{"update_id": 2}')]) == ["1", "2"]
+    assert await storage.store_inbox("telegram", [("2", '{"update_id": 2}'), ("3", '{"update_id": 3}')]) == ["3"]
+    await storage.finish_inbox("telegram", "1")
+    await storage.close()
+    storage = await Storage.open(tmp_path / "kc.db")  # as after a crash
+    assert [uid for uid, _ in await storage.pending_inbox("telegram")] == ["2", "3"]
+    assert await storage.pending_inbox("zalo") == []
+    await storage.finish_inbox("telegram", "2")
+    await storage.finish_inbox("telegram", "3")
+    assert await storage.pending_inbox("telegram") == []
+    assert await storage.purge_inbox(utcnow() + dt.timedelta(seconds=1)) == 3
     await storage.close()
