@@ -6,10 +6,13 @@ implement the same public methods.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -97,6 +100,42 @@ class ReportRow:
     band: str
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+StorageMethod = Callable[Concatenate["Storage", P], Coroutine[Any, Any, R]]
+
+
+def serialized(method: StorageMethod[P, R]) -> StorageMethod[P, R]:
+    """Run a storage operation inside the shared write transaction and return once it is durable.
+
+    Handlers run concurrently on one connection, so operations take turns (a cursor left open by
+    one would break another's COMMIT). Each runs under a savepoint, so a failing one undoes only
+    itself. Commits are grouped: one fsync'd COMMIT covers every operation that arrived while the
+    previous one was running, which keeps synchronous=FULL affordable under load.
+    """
+
+    async def run(storage: Storage, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with storage._lock:
+            if not storage._db.in_transaction:
+                await storage._db.execute("BEGIN IMMEDIATE")
+            await storage._db.execute("SAVEPOINT operation")
+            try:
+                result = await method(storage, *args, **kwargs)
+            except BaseException:
+                await storage._db.execute("ROLLBACK TO operation")
+                await storage._db.execute("RELEASE operation")
+                raise
+            await storage._db.execute("RELEASE operation")
+            committed = storage._commit_soon()
+        await asyncio.shield(committed)
+        return result
+
+    functools.update_wrapper(run, method)
+    return run
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -105,6 +144,9 @@ class Storage:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        self._lock = asyncio.Lock()
+        self._commit: asyncio.Future[None] | None = None
+        self._committer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -127,7 +169,30 @@ class Storage:
         return storage
 
     async def close(self) -> None:
+        if self._committer is not None:
+            await asyncio.gather(self._committer, return_exceptions=True)
         await self._db.close()
+
+    def _commit_soon(self) -> asyncio.Future[None]:
+        """The commit that will cover what was just written (called with the lock held)."""
+        if self._commit is None:
+            self._commit = asyncio.get_running_loop().create_future()
+            self._committer = asyncio.create_task(self._run_commit())
+        return self._commit
+
+    async def _run_commit(self) -> None:
+        await asyncio.sleep(0)  # let operations that are ready now join this commit
+        async with self._lock:
+            done, self._commit = self._commit, None
+            assert done is not None
+            try:
+                await self._db.execute("COMMIT")
+            except Exception as exc:
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
 
     async def schema_version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cur:
@@ -145,6 +210,7 @@ class Storage:
             await self._db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
         return len(MIGRATIONS)
 
+    @serialized
     async def record_report(self, request: CheckRequest, result: MatchResult) -> int:
         origin = request.origin
         rumor = result.rumor if result.band.value != "none" else None
@@ -174,6 +240,7 @@ class Storage:
         assert existing is not None, "conflict without an existing row"
         return int(existing[0])
 
+    @serialized
     async def recent_reports(self, limit: int = 100) -> list[ReportRow]:
         async with self._db.execute("SELECT * FROM reports ORDER BY id DESC LIMIT ?", (limit,)) as cur:
             rows = await cur.fetchall()
@@ -182,6 +249,7 @@ class Storage:
             for row in rows
         ]
 
+    @serialized
     async def mark_update_seen(self, platform: str, update_key: str) -> bool:
         """Record that an update was taken in; False when it had been already (a redelivery)."""
         async with self._db.execute(
@@ -191,6 +259,7 @@ class Storage:
         ) as cur:
             return await cur.fetchone() is not None
 
+    @serialized
     async def count_outbound(self, platform: str, messages: int = 1, month: str | None = None) -> int:
         """Add `messages` to this month's outbound count and return the new total."""
         month = month or utcnow().strftime("%Y-%m")
@@ -203,27 +272,23 @@ class Storage:
         assert row is not None
         return int(row[0])
 
+    @serialized
     async def store_inbox(self, platform: str, updates: Sequence[tuple[str, str]]) -> list[str]:
-        """Write a batch of (update id, JSON payload) in one transaction, durably; return the ids
+        """Write a batch of (update id, JSON payload) at once, durably; return the ids
         not stored before (a redelivered update is neither stored nor handled twice)."""
         now = utcnow().isoformat()
         fresh: list[str] = []
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            for update_id, payload in updates:
-                async with self._db.execute(
-                    "INSERT INTO inbox (platform, update_id, payload, received_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT DO NOTHING RETURNING update_id",
-                    (platform, update_id, payload, now),
-                ) as cur:
-                    if await cur.fetchone() is not None:
-                        fresh.append(update_id)
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
+        for update_id, payload in updates:
+            async with self._db.execute(
+                "INSERT INTO inbox (platform, update_id, payload, received_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING RETURNING update_id",
+                (platform, update_id, payload, now),
+            ) as cur:
+                if await cur.fetchone() is not None:
+                    fresh.append(update_id)
         return fresh
 
+    @serialized
     async def pending_inbox(self, platform: str) -> list[tuple[str, str]]:
         """Updates stored but not finished (the process stopped mid-way), oldest first."""
         async with self._db.execute(
@@ -232,12 +297,14 @@ class Storage:
         ) as cur:
             return [(str(row[0]), str(row[1])) for row in await cur.fetchall()]
 
+    @serialized
     async def finish_inbox(self, platform: str, update_id: str) -> None:
         await self._db.execute(
             "UPDATE inbox SET done_at = ? WHERE platform = ? AND update_id = ?",
             (utcnow().isoformat(), platform, update_id),
         )
 
+    @serialized
     async def purge_inbox(self, older_than: dt.datetime) -> int:
         """Forget finished updates received before `older_than` (their reports stay)."""
         async with self._db.execute(
@@ -245,6 +312,7 @@ class Storage:
         ) as cur:
             return cur.rowcount
 
+    @serialized
     async def count_reports(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM reports") as cur:
             row = await cur.fetchone()

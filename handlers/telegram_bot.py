@@ -237,5 +237,7 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
             log.warning("could not publish the command list: %s", exc)
         await application.start()
         log.info("Telegram: polling as @%s", application.bot.username)
-        await DurablePoller(application, core.storage, core.config.telegram.poll_timeout).run(stop)
-        await application.stop()
+        try:
+            await DurablePoller(application, core.storage, core.config.telegram.poll_timeout).run(stop)
+        finally:
+            await application.stop()

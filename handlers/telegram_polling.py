@@ -97,7 +97,13 @@ class DurablePoller:
             if not updates:
                 continue
             batch = [(str(u.update_id), json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
-            fresh = set(await self.storage.store_inbox(PLATFORM, batch))
+            try:
+                fresh = set(await self.storage.store_inbox(PLATFORM, batch))
+            except Exception:  # not stored, so not acknowledged: Telegram delivers it again
+                log.exception("could not store %d update(s); fetching them again", len(batch))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                continue
             # Only now may the next getUpdates acknowledge this batch.
             offset = updates[-1].update_id + 1
             for update_id, payload in batch:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 from pathlib import Path
@@ -115,3 +116,35 @@ async def test_inbox_stores_each_update_once_and_replays_the_unfinished(tmp_path
     assert await storage.pending_inbox("telegram") == []
     assert await storage.purge_inbox(utcnow() + dt.timedelta(seconds=1)) == 3
     await storage.close()
+
+
+async def test_concurrent_operations_are_each_durable_when_they_return(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+
+    async def one(i: int) -> int:
+        report_id = await storage.record_report(request(message_id=str(i)), MatchResult(Band.NONE))
+        # once the call returned, another connection (another process) sees the row
+        with sqlite3.connect(tmp_path / "kc.db") as other:
+            assert other.execute("SELECT COUNT(*) FROM reports WHERE id = ?", (report_id,)).fetchone()[0] == 1
+        return report_id
+
+    ids = await asyncio.gather(*(one(i) for i in range(200)),
+                               storage.store_inbox("telegram", [(str(i), "{}") for i in range(50)]))
+    assert len(set(ids[:200])) == 200 and len(ids[200]) == 50
+    await storage.close()
+
+
+async def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+    bad = CheckRequest(platform="telegram", chat_id="1", chat_type=ChatType.PRIVATE, text=None)  # type: ignore[arg-type]
+    results = await asyncio.gather(
+        storage.record_report(request(message_id="1"), MatchResult(Band.NONE)),
+        storage.record_report(bad, MatchResult(Band.NONE)),
+        storage.record_report(request(message_id="2"), MatchResult(Band.NONE)),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert await storage.count_reports() == 2
+    await storage.close()
+    with sqlite3.connect(tmp_path / "kc.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 2
