@@ -36,6 +36,9 @@ FULL_WEIGHT_WORDS = 8
 LONG_MESSAGE_RATIO = 4.0
 # An indicator listed on an entry (its scam domain, phone number or account) is strong evidence.
 INDICATOR_SCORE = 0.95
+# An indicator on more entries than this names no single scam (a bank's real hotline quoted in
+# many claims): it neither finds candidates nor counts as evidence.
+MAX_ENTRIES_PER_INDICATOR = 5
 # A debunk cue the wording lacks ("tin giả", "đính chính", "là lừa đảo") halves the score: a
 # correction or a warning repeats a rumor's words but must not be answered as the rumor.
 DEBUNK_FACTOR = 0.5
@@ -79,6 +82,7 @@ class _State:
     wording_entry: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     wording_text: tuple[Prepared, ...] = ()
     by_indicator: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    common_indicators: frozenset[str] = frozenset()  # on too many entries to be evidence
     index: CandidateIndex = field(default_factory=lambda: CandidateIndex([]))
 
 
@@ -127,7 +131,8 @@ class LexicalMatcher:
             entries=tuple(entries),
             wording_entry=np.array(wording_entry, dtype=np.int32),
             wording_text=tuple(wording_text),
-            by_indicator={k: tuple(v) for k, v in by_indicator.items()},
+            by_indicator={k: tuple(v) for k, v in by_indicator.items() if len(v) <= MAX_ENTRIES_PER_INDICATOR},
+            common_indicators=frozenset(k for k, v in by_indicator.items() if len(v) > MAX_ENTRIES_PER_INDICATOR),
             index=CandidateIndex(hashes),
         )
         self._prepared = fresh
@@ -140,7 +145,7 @@ class LexicalMatcher:
 
         def consider(number: int, wording: Prepared, fix_typos: bool) -> None:
             entry = state.entries[number]
-            features = compare(message, wording, entry.indicators, fix_typos=fix_typos,
+            features = compare(message, wording, entry.indicators - state.common_indicators, fix_typos=fix_typos,
                                message_units=None if fix_typos else message_units)
             scored = Scored(score(features), features)
             current = candidates.get(number)

@@ -120,3 +120,13 @@ def test_replace_adds_and_retires_entries_without_a_restart(catalogue: Catalogue
     assert matcher.match(message).band is Band.MATCH
     matcher.replace([r for r in catalogue.rumors if r.id != "mat-dien-toan-thanh-pho"])
     assert matcher.match(message).band is Band.NONE
+
+
+def test_an_indicator_on_many_entries_is_not_evidence(catalogue: Catalogue) -> None:
+    import dataclasses
+
+    hotline = "Gọi tổng đài 1900 545413 để được hỗ trợ."
+    clones = [dataclasses.replace(catalogue.rumors[1], id=f"clone-{i}", claim=f"{catalogue.rumors[1].claim} {hotline}")
+              for i in range(6)]
+    matcher = LexicalMatcher(clones, THRESHOLDS)
+    assert matcher.match("Tổng đài 1900 545413 có phải của ngân hàng không?").band is not Band.MATCH
