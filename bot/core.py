@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue, Rumor, load_catalogue
 from bot.checking import Checker
 from bot.config import Config
-from bot.fuzzy_matcher import FuzzyMatcher
+from bot.lexical_matcher import LexicalMatcher
 from bot.matching import Matcher, Thresholds
 from bot.storage import Storage
 
 
 def build_matcher(rumors: Sequence[Rumor], thresholds: Thresholds) -> Matcher:
     """The one place that decides which matcher the bot uses."""
-    return FuzzyMatcher(rumors, thresholds)
+    return LexicalMatcher(rumors, thresholds)
 
 
 @dataclass

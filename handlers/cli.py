@@ -15,6 +15,16 @@ from bot.catalogue import CatalogueError, load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
 from bot.config import Config, ConfigError, load_config
 from bot.core import Core, build_matcher
+from bot.evaluation import (
+    BASELINE_THRESHOLDS,
+    BaselineMatcher,
+    CasesError,
+    describe_misses,
+    evaluate,
+    format_reports,
+    load_cases,
+    shortfalls,
+)
 from bot.logs import setup_logging
 from handlers.plain_text import render_plain
 
@@ -42,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--rumors", type=Path, help="match against this catalogue file instead")
     check.add_argument("--jsonl", action="store_true",
                        help='read {"id", "text"} lines on stdin, write {"id", "match", "score", "band"} lines')
+
+    evaluate = sub.add_parser("eval", help="measure the matcher (and the naive baseline) on a cases file")
+    add_config(evaluate)
+    evaluate.add_argument("--rumors", type=Path, help="catalogue file (default: the configured one)")
+    evaluate.add_argument("--cases", type=Path, required=True, help="cases file (see ../shared/catalogue-format.md)")
+    evaluate.add_argument("--misses", action="store_true", help="also list every case not answered right")
 
     validate = sub.add_parser("validate", help="validate a catalogue file")
     add_config(validate)
@@ -106,6 +122,22 @@ def command_run(config: Config) -> int:
     return 0
 
 
+def command_eval(config: Config, args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(args.rumors or config.catalogue)
+    cases = load_cases(args.cases)
+    ours = evaluate(build_matcher(catalogue.published, config.thresholds), cases)
+    baseline = evaluate(BaselineMatcher(catalogue.published), cases)
+    print(f"{len(cases)} cases, {len(catalogue.published)} entries, thresholds match "
+          f"{config.thresholds.match:g} / possible {config.thresholds.possible:g} "
+          f"(baseline {BASELINE_THRESHOLDS.match:g} / {BASELINE_THRESHOLDS.possible:g})\n")
+    print(format_reports(ours, baseline))
+    missed = shortfalls(ours)
+    print("\ntargets: " + ("all met" if not missed else "; ".join(missed)))
+    if args.misses:
+        print("\n" + describe_misses(ours))
+    return 0
+
+
 def command_validate(config: Config, file: Path | None) -> int:
     path = file or config.catalogue
     catalogue = load_catalogue(path)
@@ -125,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(command_console(config))
         if args.command == "check":
             return asyncio.run(command_check(config, args))
+        if args.command == "eval":
+            return command_eval(config, args)
         if args.command == "validate":
             return command_validate(config, args.file)
     except ConfigError as exc:
@@ -132,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CatalogueError as exc:
         print(f"catalogue error: {exc}", file=sys.stderr)
+        return 2
+    except CasesError as exc:
+        print(f"cases error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
