@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -11,6 +13,8 @@ from bot.catalogue import Rumor, Verdict
 from bot.locale import Locale, get_locale
 from bot.matching import Band, Matcher, MatchResult
 from bot.replies import Paragraph, Reply, bold, italic, link, shorten
+
+logger = logging.getLogger(__name__)
 
 CLAIM_PREVIEW = 280  # characters of the claim quoted in an answer
 MAX_SOURCES_SHOWN = 3
@@ -144,11 +148,16 @@ class ReportLog(Protocol):
     async def record_report(self, request: CheckRequest, result: MatchResult) -> int: ...
 
 
+# Told of every logged check after it is recorded (officers' notifications listen here).
+ReportListener = Callable[[CheckRequest, "Answer"], Awaitable[None]]
+
+
 class Checker:
     def __init__(self, matcher: Matcher, log: ReportLog | None, language: str = "vi") -> None:
         self.matcher = matcher
         self.log = log
         self.language = language
+        self.listeners: list[ReportListener] = []
 
     def locale_for(self, request: CheckRequest) -> Locale:
         return get_locale(request.language or self.language)
@@ -160,4 +169,11 @@ class Checker:
             return Answer(MatchResult(Band.NONE), notice(locale, key))
         result = self.matcher.match(request.text)
         report_id = await self.log.record_report(request, result) if self.log is not None else None
-        return Answer(result, answer_for(result, locale), report_id)
+        answer = Answer(result, answer_for(result, locale), report_id)
+        if report_id is not None:
+            for listener in self.listeners:
+                try:
+                    await listener(request, answer)
+                except Exception:  # a failed notification must never cost the person their answer
+                    logger.exception("report listener failed for report %s", report_id)
+        return answer

@@ -10,6 +10,7 @@ from bot.checking import Checker
 from bot.config import Config
 from bot.lexical_matcher import LexicalMatcher
 from bot.matching import Matcher, Thresholds
+from bot.officers import OfficerDesk
 from bot.storage import Storage
 
 
@@ -25,14 +26,25 @@ class Core:
     matcher: Matcher
     checker: Checker
     storage: Storage | None
+    officers: OfficerDesk | None = None  # needs the database: officers' entries and rights live there
 
     @classmethod
     async def open(cls, config: Config, *, with_storage: bool = True) -> Core:
-        """Load the catalogue (raising CatalogueError on any problem) and open the database."""
-        catalogue = load_catalogue(config.catalogue)
-        matcher = build_matcher(catalogue.published, config.thresholds)
+        """Load the catalogue (raising CatalogueError on any problem) and open the database; the
+        officers' entries stored there win over the shipped ones by id."""
+        shipped = load_catalogue(config.catalogue)
         storage = await Storage.open(config.database) if with_storage else None
-        return cls(config, catalogue, matcher, Checker(matcher, storage, config.language), storage)
+        catalogue = await OfficerDesk.load_catalogue(shipped, storage) if storage is not None else shipped
+        matcher = build_matcher(catalogue.published, config.thresholds)
+        core = cls(config, catalogue, matcher, Checker(matcher, storage, config.language), storage)
+        if storage is not None:
+            core.officers = OfficerDesk(config, shipped, catalogue, storage, matcher, core.apply_catalogue)
+        return core
+
+    def apply_catalogue(self, catalogue: Catalogue) -> None:
+        """Make `catalogue` the one every check uses, from the next message on."""
+        self.catalogue = catalogue
+        self.matcher.replace(catalogue.published)
 
     async def close(self) -> None:
         if self.storage is not None:

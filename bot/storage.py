@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-from collections.abc import Callable, Coroutine, Sequence
+import json
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -77,6 +78,55 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX inbox_pending ON inbox (platform, seq) WHERE done_at IS NULL;
     """,
+    # 4: officers — rights granted in the chat, their catalogue entries, the review of reports, the audit
+    """
+    CREATE TABLE officer_rights (
+        platform     TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        granted      INTEGER NOT NULL,         -- 1 granted, 0 revoked (wins over the config's list)
+        changed_by   TEXT NOT NULL,
+        changed_at   TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    CREATE TABLE entries (
+        id           TEXT PRIMARY KEY,         -- a catalogue id; wins over the shipped entry of that id
+        data         TEXT NOT NULL,            -- the entry in catalogue format, as JSON
+        created_at   TEXT NOT NULL,
+        created_by   TEXT NOT NULL,            -- platform:user id
+        updated_at   TEXT NOT NULL,
+        updated_by   TEXT NOT NULL
+    );
+    CREATE TABLE report_reviews (
+        report_id    INTEGER PRIMARY KEY REFERENCES reports (id),
+        status       TEXT NOT NULL,            -- linked | dismissed
+        rumor_id     TEXT,
+        reviewed_by  TEXT NOT NULL,
+        reviewed_at  TEXT NOT NULL
+    );
+    CREATE TABLE officer_notifications (
+        id           INTEGER PRIMARY KEY,
+        report_id    INTEGER NOT NULL REFERENCES reports (id),
+        platform     TEXT NOT NULL,
+        chat_id      TEXT NOT NULL,            -- the officers' chat it was posted to
+        sent_at      TEXT NOT NULL
+    );
+    CREATE INDEX officer_notifications_sent ON officer_notifications (sent_at);
+    CREATE TABLE audit (
+        id           INTEGER PRIMARY KEY,
+        created_at   TEXT NOT NULL,
+        platform     TEXT NOT NULL,
+        chat_id      TEXT,
+        user_id      TEXT NOT NULL,
+        action       TEXT NOT NULL,            -- create | edit | retire | restore | link | dismiss |
+                                               -- grant | revoke | refused
+        entry_id     TEXT,
+        report_id    INTEGER,
+        target       TEXT,                     -- the user granted or revoked, the command refused
+        before       TEXT,                     -- JSON
+        after        TEXT                      -- JSON
+    );
+    CREATE INDEX audit_entry ON audit (entry_id, id);
+    """,
 )
 
 
@@ -134,6 +184,53 @@ def serialized(method: StorageMethod[P, R]) -> StorageMethod[P, R]:
 
     functools.update_wrapper(run, method)
     return run
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One officer action (or refused attempt): who, where, what, on which entry, before → after."""
+
+    platform: str
+    user_id: str
+    action: str
+    chat_id: str | None = None
+    entry_id: str | None = None
+    report_id: int | None = None
+    target: str | None = None
+    before: Any = None
+    after: Any = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    created_at: dt.datetime
+    record: AuditRecord
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    id: str
+    data: dict[str, Any]
+    updated_at: dt.datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    report_id: int
+    status: str
+    rumor_id: str | None
+    reviewed_by: str
+    reviewed_at: dt.datetime
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _report(row: Any) -> ReportRow:
+    return ReportRow(**{**dict(row), "created_at": dt.datetime.fromisoformat(row["created_at"])})
 
 
 def utcnow() -> dt.datetime:
@@ -244,10 +341,7 @@ class Storage:
     async def recent_reports(self, limit: int = 100) -> list[ReportRow]:
         async with self._db.execute("SELECT * FROM reports ORDER BY id DESC LIMIT ?", (limit,)) as cur:
             rows = await cur.fetchall()
-        return [
-            ReportRow(**{**dict(row), "created_at": dt.datetime.fromisoformat(row["created_at"])})
-            for row in rows
-        ]
+        return [_report(row) for row in rows]
 
     @serialized
     async def mark_update_seen(self, platform: str, update_key: str) -> bool:
@@ -317,3 +411,138 @@ class Storage:
         async with self._db.execute("SELECT COUNT(*) FROM reports") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    # -- officers ------------------------------------------------------------------------------------
+    async def _insert_audit(self, record: AuditRecord) -> None:
+        await self._db.execute(
+            """INSERT INTO audit (created_at, platform, chat_id, user_id, action, entry_id, report_id, target,
+                   before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (utcnow().isoformat(), record.platform, record.chat_id, record.user_id, record.action,
+             record.entry_id, record.report_id, record.target, _json(record.before), _json(record.after)),
+        )
+
+    @serialized
+    async def record_audit(self, record: AuditRecord) -> None:
+        await self._insert_audit(record)
+
+    @serialized
+    async def audit_for_entry(self, entry_id: str) -> list[AuditRow]:
+        async with self._db.execute("SELECT * FROM audit WHERE entry_id = ? ORDER BY id", (entry_id,)) as cur:
+            rows = await cur.fetchall()
+        return [
+            AuditRow(row["id"], dt.datetime.fromisoformat(row["created_at"]), AuditRecord(
+                platform=row["platform"], user_id=row["user_id"], action=row["action"], chat_id=row["chat_id"],
+                entry_id=row["entry_id"], report_id=row["report_id"], target=row["target"],
+                before=json.loads(row["before"]) if row["before"] else None,
+                after=json.loads(row["after"]) if row["after"] else None,
+            ))
+            for row in rows
+        ]
+
+    @serialized
+    async def officer_rights(self, platform: str) -> dict[str, bool]:
+        """User id -> granted (True) or revoked (False), for every user an owner changed."""
+        async with self._db.execute(
+            "SELECT user_id, granted FROM officer_rights WHERE platform = ?", (platform,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return {row["user_id"]: bool(row["granted"]) for row in rows}
+
+    @serialized
+    async def set_officer_right(self, user_id: str, granted: bool, audit: AuditRecord) -> None:
+        await self._db.execute(
+            """INSERT INTO officer_rights (platform, user_id, granted, changed_by, changed_at)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (platform, user_id) DO UPDATE SET granted = excluded.granted,
+                   changed_by = excluded.changed_by, changed_at = excluded.changed_at""",
+            (audit.platform, user_id, int(granted), audit.user_id, utcnow().isoformat()),
+        )
+        await self._insert_audit(audit)
+
+    @serialized
+    async def stored_entries(self) -> list[StoredEntry]:
+        async with self._db.execute("SELECT * FROM entries ORDER BY created_at, id") as cur:
+            rows = await cur.fetchall()
+        return [
+            StoredEntry(row["id"], json.loads(row["data"]), dt.datetime.fromisoformat(row["updated_at"]),
+                        row["updated_by"])
+            for row in rows
+        ]
+
+    @serialized
+    async def save_entry(self, entry_id: str, data: dict[str, Any], audit: AuditRecord,
+                         *, link_reports: Iterable[int] = ()) -> None:
+        """Store (or replace) an officer's entry with its audit row — and, for an entry made from a
+        report, the link of that report's group — in one transaction."""
+        by = f"{audit.platform}:{audit.user_id}"
+        now = utcnow().isoformat()
+        await self._db.execute(
+            """INSERT INTO entries (id, data, created_at, created_by, updated_at, updated_by)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at,
+                   updated_by = excluded.updated_by""",
+            (entry_id, _json(data), now, by, now, by),
+        )
+        await self._insert_audit(audit)
+        await self._insert_reviews(link_reports, "linked", entry_id, by, now)
+
+    async def _insert_reviews(self, report_ids: Iterable[int], status: str, rumor_id: str | None,
+                              by: str, now: str) -> None:
+        await self._db.executemany(
+            """INSERT INTO report_reviews (report_id, status, rumor_id, reviewed_by, reviewed_at)
+               VALUES (?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING""",
+            [(report_id, status, rumor_id, by, now) for report_id in report_ids],
+        )
+
+    @serialized
+    async def review_reports(self, report_ids: Sequence[int], status: str, rumor_id: str | None,
+                             audit: AuditRecord) -> None:
+        """Mark reports linked to an entry or dismissed, with the audit row, in one transaction."""
+        await self._insert_reviews(report_ids, status, rumor_id, f"{audit.platform}:{audit.user_id}",
+                                   utcnow().isoformat())
+        await self._insert_audit(audit)
+
+    @serialized
+    async def report(self, report_id: int) -> ReportRow | None:
+        async with self._db.execute("SELECT * FROM reports WHERE id = ?", (report_id,)) as cur:
+            row = await cur.fetchone()
+        return _report(row) if row is not None else None
+
+    @serialized
+    async def review_of(self, report_id: int) -> ReviewRow | None:
+        async with self._db.execute("SELECT * FROM report_reviews WHERE report_id = ?", (report_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return ReviewRow(row["report_id"], row["status"], row["rumor_id"], row["reviewed_by"],
+                         dt.datetime.fromisoformat(row["reviewed_at"]))
+
+    @serialized
+    async def pending_reports(self, limit: int = 1000) -> list[ReportRow]:
+        """Reports people asked about that the catalogue did not answer and no officer handled, newest first."""
+        async with self._db.execute(
+            """SELECT r.* FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
+               WHERE v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible')
+               ORDER BY r.id DESC LIMIT ?""",
+            (limit,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_report(row) for row in rows]
+
+    @serialized
+    async def record_notification(self, report_id: int, platform: str, chat_id: str) -> None:
+        await self._db.execute(
+            "INSERT INTO officer_notifications (report_id, platform, chat_id, sent_at) VALUES (?, ?, ?, ?)",
+            (report_id, platform, chat_id, utcnow().isoformat()),
+        )
+
+    @serialized
+    async def notified_texts_since(self, since: dt.datetime) -> list[str]:
+        """The texts of the reports posted to officers since `since`."""
+        async with self._db.execute(
+            """SELECT r.text FROM officer_notifications n JOIN reports r ON r.id = n.report_id
+               WHERE n.sent_at >= ? ORDER BY n.id DESC""",
+            (since.isoformat(),),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [row["text"] for row in rows]

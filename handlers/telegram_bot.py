@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -32,6 +33,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -101,24 +103,29 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_reply(message: Message, reply: Reply, *, quote: bool = True) -> list[Message]:
-    """Send `reply` in the message's chat, as an answer to it, split to fit Telegram's limits."""
+async def send_to_chat(bot: Bot, chat_id: int, reply: Reply, answer_to: int | None = None) -> list[Message]:
+    """Send `reply` to a chat (as an answer to message `answer_to`), split to fit Telegram's limits."""
     chunks = render_html(reply)
     sent: list[Message] = []
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        sent.append(await message.get_bot().send_message(
-            chat_id=message.chat_id,
+        sent.append(await bot.send_message(
+            chat_id=chat_id,
             text=chunk,
             parse_mode=ParseMode.HTML,
             link_preview_options=NO_PREVIEW,
             reply_parameters=(
-                ReplyParameters(message.message_id, allow_sending_without_reply=True)
-                if quote and index == 0 else None
+                ReplyParameters(answer_to, allow_sending_without_reply=True)
+                if answer_to is not None and index == 0 else None
             ),
             reply_markup=keyboard(reply) if last else None,
         ))
     return sent
+
+
+async def send_reply(message: Message, reply: Reply, *, quote: bool = True) -> list[Message]:
+    """Send `reply` in the message's chat, as an answer to it."""
+    return await send_to_chat(message.get_bot(), message.chat_id, reply, message.message_id if quote else None)
 
 
 class TelegramAdapter:
@@ -193,6 +200,24 @@ class TelegramAdapter:
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["huongdan", "help"], self.help))
         application.add_handler(CommandHandler(["kiemtra", "check"], self.check_command))
+        if self.core.officers is not None:
+            # imported here: the officers' module sends through this one's helpers
+            from handlers.telegram_officers import OFFICER_BUTTONS, OfficerHandlers
+
+            officers = OfficerHandlers(self.core, self.locale)
+            application.add_handler(officers.conversation())  # /them /add and its steps, before plain text
+            application.add_handler(CommandHandler(["sua", "edit"], officers.command("edit")))
+            application.add_handler(CommandHandler(["xoa", "retire"], officers.command("retire")))
+            application.add_handler(CommandHandler(["khoiphuc", "restore"], officers.command("restore")))
+            application.add_handler(CommandHandler(["xem", "show"], officers.command("show")))
+            application.add_handler(CommandHandler(["tim", "find"], officers.command("find")))
+            application.add_handler(CommandHandler(["lichsu", "history"], officers.command("history")))
+            application.add_handler(CommandHandler(["baocao", "reports"], officers.command("queue")))
+            application.add_handler(CommandHandler(["gan", "link"], officers.command("link")))
+            application.add_handler(CommandHandler(["capquyen", "grant"], officers.command("grant")))
+            application.add_handler(CommandHandler(["thuhoi", "revoke"], officers.command("revoke")))
+            application.add_handler(CallbackQueryHandler(officers.press, pattern=OFFICER_BUTTONS))
+            self.core.checker.listeners.append(officers.notifier(application))
         application.add_handler(MessageHandler(
             private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.check_private
         ))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.config import Config, TelegramConfig
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import Call, FakeBotApi
 from tests.local_server import running
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -61,10 +61,23 @@ class RunningBot:
             await self.api.settle(quiet=1.0)
         return answers()
 
-    def reports(self) -> list[sqlite3.Row]:
+    async def press(self, update: dict[str, Any]) -> list[Call]:
+        """Push a button press; wait until the bot answered it (and a quiet moment); return every call since."""
+        before = len(self.api.calls)
+        query_id = update["callback_query"]["id"]
+        await self.api.push(update)
+        await self.api.wait_for(lambda: any(c.method == "answerCallbackQuery" and c.params["callback_query_id"]
+                                            == query_id for c in self.api.calls[before:]))
+        await self.api.settle()
+        return self.api.calls[before:]
+
+    def rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with sqlite3.connect(self.config.database) as db:
             db.row_factory = sqlite3.Row
-            return db.execute("SELECT * FROM reports ORDER BY id").fetchall()
+            return db.execute(sql, args).fetchall()
+
+    def reports(self) -> list[sqlite3.Row]:
+        return self.rows("SELECT * FROM reports ORDER BY id")
 
 
 @pytest.fixture

@@ -103,6 +103,7 @@ class FakeBotApi(LocalApiServer):
         self._message_ids = itertools.count(1000)
         self.acknowledged = 0  # highest update_id the bot confirmed by a later offset
         self.fail_next: dict[str, int] = {}  # method -> how many calls to answer with an error
+        self.messages: list[dict[str, Any]] = []  # every message the bot sent, as Telegram returned it
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
@@ -119,6 +120,10 @@ class FakeBotApi(LocalApiServer):
         return next(self._message_ids)
 
     # -- what tests read -------------------------------------------------------------------------
+    def messages_in(self, chat_id: int) -> list[dict[str, Any]]:
+        """The messages the bot sent to a chat, as Telegram returned them (ids, buttons): what a test presses."""
+        return [m for m in self.messages if m["chat"]["id"] == chat_id]
+
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
         return [c.params for c in self.calls
                 if c.method == method and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]
@@ -223,10 +228,15 @@ class FakeBotApi(LocalApiServer):
         return None
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> web.Response:
-        problem = self._check_html(params, "text", MESSAGE_LIMIT)
+        problem = self._check_html(params, "text", MESSAGE_LIMIT) or self._check_buttons(params)
         if problem:
             return self._error(400, problem)
-        return self._ok(self._message(params, text=html.unescape(re.sub(r"<[^>]+>", "", params["text"]))))
+        content: dict[str, Any] = {"text": html.unescape(re.sub(r"<[^>]+>", "", params["text"]))}
+        if isinstance(params.get("reply_markup"), dict):
+            content["reply_markup"] = params["reply_markup"]
+        message = self._message(params, **content)
+        self.messages.append(message)
+        return self._ok(message)
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> web.Response:
         if "caption" in params:
@@ -237,10 +247,42 @@ class FakeBotApi(LocalApiServer):
                                                        "height": 1}]))
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> web.Response:
-        problem = self._check_html(params, "text", MESSAGE_LIMIT)
+        problem = self._check_html(params, "text", MESSAGE_LIMIT) or self._check_buttons(params)
         if problem:
             return self._error(400, problem)
+        for message in self.messages:  # the edited message now reads (and offers) what the bot said
+            if message["chat"]["id"] == int(params["chat_id"]) and message["message_id"] == int(params["message_id"]):
+                message["text"] = html.unescape(re.sub(r"<[^>]+>", "", params["text"]))
+                message.pop("reply_markup", None)
+                if isinstance(params.get("reply_markup"), dict):
+                    message["reply_markup"] = params["reply_markup"]
         return self._ok(True)
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> web.Response:
+        text = str(params.get("text") or "")
+        if len(text) > 200:
+            self.violations.append(f"answerCallbackQuery text over 200 characters: {text[:80]!r}")
+            return self._error(400, "Bad Request: MESSAGE_TOO_LONG")
+        return self._ok(True)
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> web.Response:
+        for message in self.messages:
+            if message["chat"]["id"] == int(params["chat_id"]) and message["message_id"] == int(params["message_id"]):
+                message.pop("reply_markup", None)
+                if isinstance(params.get("reply_markup"), dict):
+                    message["reply_markup"] = params["reply_markup"]
+        return self._ok(True)
+
+    def _check_buttons(self, params: dict[str, Any]) -> str | None:
+        """Telegram refuses callback_data of 1 to 64 bytes."""
+        markup = params.get("reply_markup")
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        for button in (b for row in rows for b in row):
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                self.violations.append(f"callback_data not 1-64 bytes: {data!r}")
+                return "Bad Request: BUTTON_DATA_INVALID"
+        return None
 
     async def _api_getChat(self, params: dict[str, Any]) -> web.Response:
         return self._ok(self._chat(params["chat_id"]))

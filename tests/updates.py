@@ -59,3 +59,22 @@ def photo_update(caption: str | None = None, user: dict[str, Any] = LAN) -> dict
     if caption is not None:
         content["caption"] = caption
     return {"message": message(user, **content)}
+
+
+# Officers (issue 5): an owner, an officer of the Hội An police, and their group chat.
+HUNG = {"id": 7000, "is_bot": False, "first_name": "Hùng", "last_name": "Lê", "language_code": "vi"}
+THU = {"id": 7001, "is_bot": False, "first_name": "Thu", "last_name": "Phạm", "language_code": "vi"}
+OFFICERS_CHAT = {"id": -1009876543210, "type": "supergroup", "title": "Tổ kiểm chứng Công an TP. Hội An"}
+_callback_ids = itertools.count(1)
+
+
+def callback_update(data: str, bot_message: dict[str, Any], user: dict[str, Any] = THU) -> dict[str, Any]:
+    """A press on a button of `bot_message` (a message the bot sent, as Telegram returned it)."""
+    return {"callback_query": {"id": f"cb-{next(_callback_ids)}", "from": user, "chat_instance": "ci-officers",
+                               "data": data, "message": bot_message}}
+
+
+def buttons_of(bot_message: dict[str, Any]) -> dict[str, str]:
+    """Label -> callback data of every button on a message the bot sent."""
+    rows = bot_message.get("reply_markup", {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row if "callback_data" in b}
