@@ -9,6 +9,7 @@ from bot.catalogue import Catalogue, Rumor, load_catalogue
 from bot.checking import Checker
 from bot.config import Config
 from bot.fuzzy_matcher import FuzzyMatcher
+from bot.groups import GroupWatch
 from bot.matching import Matcher, Thresholds
 from bot.storage import Storage
 
@@ -25,6 +26,7 @@ class Core:
     matcher: Matcher
     checker: Checker
     storage: Storage | None
+    groups: GroupWatch | None = None  # needs storage: settings and the warning history live there
 
     @classmethod
     async def open(cls, config: Config, *, with_storage: bool = True) -> Core:
@@ -32,7 +34,8 @@ class Core:
         catalogue = load_catalogue(config.catalogue)
         matcher = build_matcher(catalogue.published, config.thresholds)
         storage = await Storage.open(config.database) if with_storage else None
-        return cls(config, catalogue, matcher, Checker(matcher, storage, config.language), storage)
+        groups = GroupWatch(matcher, storage, config.groups, config.language) if storage is not None else None
+        return cls(config, catalogue, matcher, Checker(matcher, storage, config.language), storage, groups)
 
     async def close(self) -> None:
         if self.storage is not None:
