@@ -7,137 +7,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import signal
-from dataclasses import replace
 from typing import Any
 
-from telegram import (
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    MessageOrigin,
-    MessageOriginChannel,
-    MessageOriginChat,
-    MessageOriginHiddenUser,
-    MessageOriginUser,
-    ReplyParameters,
-    Update,
-)
+from telegram import BotCommand, Update
 from telegram.constants import ChatType as TgChatType
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.checking import ChatType, CheckRequest, ForwardOrigin, notice
+from bot.checking import notice
 from bot.config import Config
 from bot.core import Core
+from bot.groups import PAYLOAD_PATTERN
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply, bold
-from handlers.telegram_render import render_html
+from handlers.telegram_groups import GroupHandlers, MentionsBot
+from handlers.telegram_messages import MEDIA, Context, request_for, send_reply, text_of
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "telegram"
-Context = ContextTypes.DEFAULT_TYPE
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-# Anything a person can send that carries no text we can read.
-MEDIA = (
-    filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO | filters.VOICE
-    | filters.VIDEO_NOTE | filters.Sticker.ALL | filters.ANIMATION
-)
-
-
-def chat_type_of(message: Message) -> ChatType:
-    if message.chat.type == TgChatType.PRIVATE:
-        return ChatType.PRIVATE
-    if message.chat.type == TgChatType.CHANNEL:
-        return ChatType.CHANNEL
-    return ChatType.GROUP
-
-
-def origin_of(origin: MessageOrigin | None) -> ForwardOrigin | None:
-    """The forward origin of every kind Telegram sends, as a plain core value."""
-    if origin is None:
-        return None
-    date = origin.date if isinstance(origin.date, dt.datetime) else None
-    if isinstance(origin, MessageOriginUser):
-        user = origin.sender_user
-        return ForwardOrigin("user", user.full_name, str(user.id), date)
-    if isinstance(origin, MessageOriginHiddenUser):
-        return ForwardOrigin("hidden_user", origin.sender_user_name, "", date)
-    if isinstance(origin, MessageOriginChat):
-        chat = origin.sender_chat
-        return ForwardOrigin("chat", chat.title or chat.username or "", str(chat.id), date)
-    if isinstance(origin, MessageOriginChannel):
-        chat = origin.chat
-        return ForwardOrigin("channel", chat.title or chat.username or "", str(chat.id), date)
-    return ForwardOrigin(str(origin.type), "", "", date)
-
-
-def text_of(message: Message) -> str:
-    return message.text or message.caption or ""
-
-
-def has_media(message: Message) -> bool:
-    return bool(MEDIA.check_update(Update(0, message=message)))
-
-
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in reply.buttons]
-    )
-
-
-async def send_reply(message: Message, reply: Reply, *, quote: bool = True) -> list[Message]:
-    """Send `reply` in the message's chat, as an answer to it, split to fit Telegram's limits."""
-    chunks = render_html(reply)
-    sent: list[Message] = []
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        sent.append(await message.get_bot().send_message(
-            chat_id=message.chat_id,
-            text=chunk,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            reply_parameters=(
-                ReplyParameters(message.message_id, allow_sending_without_reply=True)
-                if quote and index == 0 else None
-            ),
-            reply_markup=keyboard(reply) if last else None,
-        ))
-    return sent
 
 
 class TelegramAdapter:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.locale: Locale = get_locale(core.config.language)
-
-    def request_for(self, message: Message, text: str) -> CheckRequest:
-        return CheckRequest(
-            platform=PLATFORM,
-            chat_id=str(message.chat_id),
-            chat_type=chat_type_of(message),
-            text=text,
-            user_id=str(message.from_user.id) if message.from_user else None,
-            origin=origin_of(message.forward_origin),
-            has_media=has_media(message),
-            message_id=str(message.message_id),
-        )
+        self.groups = GroupHandlers(core, self.locale)
 
     async def start(self, update: Update, context: Context) -> None:
         if update.effective_message is None:
@@ -157,7 +61,8 @@ class TelegramAdapter:
         t = self.locale.t
         reply = Reply((
             Paragraph.of(bold(t("help.title"))),
-            Paragraph.of("\n".join(t(k) for k in ("help.forward", "help.check", "help.help", "help.start"))),
+            Paragraph.of("\n".join(t(k) for k in ("help.forward", "help.check", "groups.help", "help.help",
+                                                    "help.start"))),
         ))
         await send_reply(update.effective_message, reply, quote=False)
 
@@ -166,30 +71,7 @@ class TelegramAdapter:
         message = update.effective_message
         if message is None:
             return
-        answer = await self.core.checker.check(self.request_for(message, text_of(message)))
-        await send_reply(message, answer.reply)
-
-    async def check_command(self, update: Update, context: Context) -> None:
-        """/kiemtra (/check): the replied-to message, or the text after the command."""
-        message = update.effective_message
-        if message is None:
-            return
-        target = message.reply_to_message
-        if target is not None and (text_of(target) or has_media(target)):
-            # Logged as asked by the person who sent the command, keyed by the command's own id.
-            request = replace(
-                self.request_for(target, text_of(target)),
-                user_id=str(message.from_user.id) if message.from_user else None,
-                message_id=str(message.message_id),
-            )
-            answer = await self.core.checker.check(request)
-            await send_reply(target, answer.reply)
-            return
-        text = " ".join(context.args or [])
-        if not text:
-            await send_reply(message, notice(self.locale, "empty.no_text"))
-            return
-        answer = await self.core.checker.check(self.request_for(message, text))
+        answer = await self.core.checker.check(request_for(message, text_of(message)))
         await send_reply(message, answer.reply)
 
     async def on_error(self, update: object, context: Context) -> None:
@@ -204,24 +86,41 @@ class TelegramAdapter:
 
     def register_handlers(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         private = filters.ChatType.PRIVATE
-        # Order matters: commands first, then text, then media without text.
+        groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE  # new messages only, not edits
+        # Order matters: commands first, then buttons and membership, then text, then media
+        # without text; in groups a question to the bot before the watch that sees every message.
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["huongdan", "help"], self.help))
-        application.add_handler(CommandHandler(["kiemtra", "check"], self.check_command))
+        application.add_handler(CommandHandler(["kiemtra", "check"], self.groups.check_command))
+        application.add_handler(CommandHandler(["caidat", "settings"], self.groups.settings))
+        application.add_handler(CallbackQueryHandler(self.groups.settings_button, pattern=PAYLOAD_PATTERN))
+        application.add_handler(ChatMemberHandler(self.groups.joined, ChatMemberHandler.MY_CHAT_MEMBER))
+        application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.groups.migrated))
         application.add_handler(MessageHandler(
             private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.check_private
         ))
         application.add_handler(MessageHandler(private & MEDIA, self.check_private))
+        application.add_handler(MessageHandler(groups & MentionsBot(), self.groups.mention))
+        application.add_handler(MessageHandler(
+            groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.groups.watch
+        ))
         application.add_error_handler(self.on_error)
 
 
 COMMANDS = (
     BotCommand("kiemtra", "Kiểm tra tin nhắn được trả lời"),
     BotCommand("check", "Check the replied-to message"),
+    BotCommand("caidat", "Quản trị viên: chế độ theo dõi nhóm"),
+    BotCommand("settings", "Admins: the group's watch mode"),
     BotCommand("huongdan", "Hướng dẫn sử dụng"),
     BotCommand("help", "How to use"),
     BotCommand("start", "Giới thiệu / About"),
 )
+
+
+# Asked for explicitly: without a list Telegram keeps whatever the token's last poller asked for.
+# my_chat_member tells the bot it was added to a group; add a type here when a handler needs it.
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
 
 
 def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -263,7 +162,8 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
                 log.warning("could not publish the command list: %s", exc)
             await application.start()
             assert application.updater is not None
-            await application.updater.start_polling(timeout=config.telegram.poll_timeout)
+            await application.updater.start_polling(timeout=config.telegram.poll_timeout,
+                                                    allowed_updates=list(ALLOWED_UPDATES))
             log.info("polling as @%s", application.bot.username)
             await stop.wait()
             await application.updater.stop()

@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import Config, TelegramConfig
 from tests.fake_bot_api import FakeBotApi
+from tests.updates import PHU_HUYNH, PHU_HUYNH_SUPERGROUP, TO_DAN_PHO
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CATALOGUE = FIXTURES / "catalogue.yaml"
@@ -32,6 +33,8 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 async def fake_api() -> AsyncIterator[FakeBotApi]:
     server = FakeBotApi()
+    for chat in (TO_DAN_PHO, PHU_HUYNH, PHU_HUYNH_SUPERGROUP):  # the groups of tests/updates.py
+        server.chats[chat["id"]] = chat
     await server.start()
     try:
         yield server
@@ -65,10 +68,30 @@ class RunningBot:
             await self.api.settle(quiet=1.0)
         return answers()
 
-    def reports(self) -> list[sqlite3.Row]:
+    async def send_all(self, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Push several updates at once; wait until all were handled and the bot fell quiet, and return
+        everything it sent meanwhile (for tests that expect silence)."""
+        before = len(self.api.calls)
+        for update in updates:
+            await self.api.push(update)
+        await self.api.settle(quiet=1.0)
+        return [c.params for c in self.api.calls[before:] if c.method in SENDING_METHODS]
+
+    def calls(self, method: str, since: int = 0) -> list[dict[str, Any]]:
+        return [c.params for c in self.api.calls[since:] if c.method == method]
+
+    def query(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with sqlite3.connect(self.config.database) as db:
             db.row_factory = sqlite3.Row
-            return db.execute("SELECT * FROM reports ORDER BY id").fetchall()
+            return db.execute(sql, args).fetchall()
+
+    def reports(self) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM reports ORDER BY id")
+
+    def group_mode(self, chat: dict[str, Any]) -> str | None:
+        rows = self.query("SELECT mode FROM group_settings WHERE platform = 'telegram' AND chat_id = ?",
+                          str(chat["id"]))
+        return str(rows[0]["mode"]) if rows else None
 
 
 @pytest.fixture
