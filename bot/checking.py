@@ -130,8 +130,8 @@ def none_reply(locale: Locale) -> Reply:
     ))
 
 
-def notice(locale: Locale, key: str) -> Reply:
-    return Reply((Paragraph.of(locale.t(key)),))
+def notice(locale: Locale, key: str, **values: str) -> Reply:
+    return Reply((Paragraph.of(locale.t(key, **values)),))
 
 
 def answer_for(result: MatchResult, locale: Locale) -> Reply:

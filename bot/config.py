@@ -5,6 +5,7 @@ Strict like the catalogue: an unknown or ill-typed key is one clear line naming 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from bot.groups import GroupPolicy, WatchMode
 from bot.locale import LANGUAGES
 from bot.matching import Thresholds
 
@@ -84,6 +86,7 @@ class Config:
     thresholds: Thresholds = field(
         default_factory=lambda: Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD)
     )
+    groups: GroupPolicy = field(default_factory=GroupPolicy)
     log_level: str = "INFO"
     source: str = "built-in defaults"  # where this configuration came from, for messages
 
@@ -174,6 +177,25 @@ class _Reader:
         return _Reader(value, f"{self.key(name)}.", self.origin)
 
 
+def parse_groups(section: _Reader) -> GroupPolicy:
+    section.check_known({"default_mode", "warn_cooldown_hours", "min_warn_words", "checks_per_minute"})
+    defaults = GroupPolicy()
+    raw_mode = section.data.get("default_mode")
+    if isinstance(raw_mode, bool):  # YAML reads an unquoted off/on as false/true
+        mode = WatchMode.WARN.value if raw_mode else WatchMode.OFF.value
+    else:
+        mode = section.text("default_mode", defaults.default_mode.value)
+    if mode not in set(WatchMode):
+        raise section.fail("default_mode", f"must be one of {', '.join(WatchMode)}, got {mode!r}")
+    hours = section.number("warn_cooldown_hours", defaults.warn_cooldown.total_seconds() / 3600, 0, 24 * 30)
+    return GroupPolicy(
+        default_mode=WatchMode(mode),
+        warn_cooldown=dt.timedelta(hours=hours),
+        min_warn_words=int(section.number("min_warn_words", defaults.min_warn_words, 1, 200)),
+        checks_per_minute=int(section.number("checks_per_minute", defaults.checks_per_minute, 1, 60)),
+    )
+
+
 def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str]) -> Config:
     if data is None:
         data = {}
@@ -181,7 +203,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         raise ConfigError(f"{origin}: must be a mapping of keys to values")
     top = _Reader(data, "", origin)
     top.check_known({"telegram", "zalo", "database", "catalogue", "owners", "officers", "officers_chat",
-                     "language", "matching", "log_level"})
+                     "language", "matching", "groups", "log_level"})
     tg = top.section("telegram")
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
     zalo = parse_zalo(top.section("zalo"), environ)
@@ -198,6 +220,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     possible_threshold = matching.number("possible_threshold", DEFAULT_POSSIBLE_THRESHOLD, 0, 100)
     if possible_threshold > match_threshold:
         raise matching.fail("possible_threshold", "must not be above match_threshold")
+    groups = parse_groups(top.section("groups"))
     log_level = top.text("log_level", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise top.fail("log_level", f"must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -216,6 +239,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         officers_chat=top.optional_id("officers_chat"),
         language=language,
         thresholds=Thresholds(match_threshold, possible_threshold),
+        groups=groups,
         log_level=log_level,
         source=origin,
     )

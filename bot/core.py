@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue, Rumor, load_catalogue
 from bot.checking import Checker
 from bot.config import Config
+from bot.groups import GroupWatch
 from bot.lexical_matcher import LexicalMatcher
 from bot.matching import Matcher, Thresholds
 from bot.officers import OfficerDesk
@@ -27,6 +28,7 @@ class Core:
     checker: Checker
     storage: Storage | None
     officers: OfficerDesk | None = None  # needs the database: officers' entries and rights live there
+    groups: GroupWatch | None = None  # needs storage: settings and the warning history live there
 
     @classmethod
     async def open(cls, config: Config, *, with_storage: bool = True) -> Core:
@@ -39,6 +41,7 @@ class Core:
         core = cls(config, catalogue, matcher, Checker(matcher, storage, config.language), storage)
         if storage is not None:
             core.officers = OfficerDesk(config, shipped, catalogue, storage, matcher, core.apply_catalogue)
+            core.groups = GroupWatch(matcher, storage, config.groups, config.language)
         return core
 
     def apply_catalogue(self, catalogue: Catalogue) -> None:

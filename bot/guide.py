@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.locale import Locale
 from bot.replies import Paragraph, Reply, bold
 
-HELP_LINES = ("help.forward", "help.check", "help.help", "help.start")
+HELP_LINES = ("help.forward", "help.check", "groups.help", "help.help", "help.start")
 
 
 def welcome_reply(locale: Locale) -> Reply:

@@ -18,6 +18,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import aiosqlite
 
 from bot.checking import CheckRequest
+from bot.groups import WatchMode
 from bot.matching import MatchResult
 
 # Each migration runs once, in order, in one transaction; PRAGMA user_version records the last.
@@ -126,6 +127,34 @@ MIGRATIONS: Sequence[str] = (
         after        TEXT                      -- JSON
     );
     CREATE INDEX audit_entry ON audit (entry_id, id);
+    """,
+    # 5: groups — watch mode chosen by admins, warnings sent (for the cooldown), chat migrations
+    """
+    CREATE TABLE group_settings (
+        platform     TEXT NOT NULL,
+        chat_id      TEXT NOT NULL,
+        mode         TEXT NOT NULL,            -- off | observe | warn
+        changed_at   TEXT NOT NULL,            -- ISO 8601, UTC
+        changed_by   TEXT,                     -- user id of the admin
+        PRIMARY KEY (platform, chat_id)
+    );
+    CREATE TABLE group_warnings (
+        id           INTEGER PRIMARY KEY,
+        platform     TEXT NOT NULL,
+        chat_id      TEXT NOT NULL,
+        rumor_id     TEXT NOT NULL,
+        message_id   TEXT,                     -- the message warned about
+        warned_at    TEXT NOT NULL
+    );
+    CREATE INDEX group_warnings_last ON group_warnings (platform, chat_id, rumor_id, warned_at);
+    CREATE TABLE chat_migrations (
+        platform     TEXT NOT NULL,
+        old_chat_id  TEXT NOT NULL,
+        new_chat_id  TEXT NOT NULL,
+        migrated_at  TEXT NOT NULL,
+        PRIMARY KEY (platform, old_chat_id)
+    );
+    CREATE INDEX chat_migrations_new ON chat_migrations (platform, new_chat_id, migrated_at);
     """,
 )
 
@@ -546,3 +575,71 @@ class Storage:
         ) as cur:
             rows = await cur.fetchall()
         return [row["text"] for row in rows]
+
+    # -- groups -------------------------------------------------------------------------------
+
+    @serialized
+    async def group_mode(self, platform: str, chat_id: str) -> WatchMode | None:
+        """The mode an admin chose for the group, None when none did."""
+        async with self._db.execute(
+            "SELECT mode FROM group_settings WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return WatchMode(row[0]) if row else None
+
+    @serialized
+    async def set_group_mode(self, platform: str, chat_id: str, mode: WatchMode, changed_by: str | None) -> None:
+        await self._db.execute(
+            """INSERT INTO group_settings (platform, chat_id, mode, changed_at, changed_by) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (platform, chat_id) DO UPDATE
+               SET mode = excluded.mode, changed_at = excluded.changed_at, changed_by = excluded.changed_by""",
+            (platform, chat_id, mode.value, utcnow().isoformat(), changed_by),
+        )
+
+    @serialized
+    async def last_warning(self, platform: str, chat_id: str, rumor_id: str) -> dt.datetime | None:
+        async with self._db.execute(
+            "SELECT MAX(warned_at) FROM group_warnings WHERE platform = ? AND chat_id = ? AND rumor_id = ?",
+            (platform, chat_id, rumor_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    @serialized
+    async def record_warning(self, platform: str, chat_id: str, rumor_id: str, message_id: str | None,
+                             at: dt.datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO group_warnings (platform, chat_id, rumor_id, message_id, warned_at) VALUES (?, ?, ?, ?, ?)",
+            (platform, chat_id, rumor_id, message_id, at.astimezone(dt.UTC).isoformat()),
+        )
+
+    @serialized
+    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str, at: dt.datetime) -> None:
+        """A group became a supergroup with a new id: its settings and warnings follow it.
+
+        Telegram announces it twice (in the old chat and in the new one); the second call changes
+        nothing. Settings already chosen in the new chat win over the old ones. The report log
+        keeps the id each report was made under.
+        """
+        await self._db.execute(
+            """UPDATE group_settings SET chat_id = ? WHERE platform = ? AND chat_id = ?
+               AND NOT EXISTS (SELECT 1 FROM group_settings WHERE platform = ? AND chat_id = ?)""",
+            (new_chat_id, platform, old_chat_id, platform, new_chat_id),
+        )
+        await self._db.execute("DELETE FROM group_settings WHERE platform = ? AND chat_id = ?",
+                               (platform, old_chat_id))
+        await self._db.execute("UPDATE group_warnings SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                               (new_chat_id, platform, old_chat_id))
+        await self._db.execute(
+            """INSERT INTO chat_migrations (platform, old_chat_id, new_chat_id, migrated_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT (platform, old_chat_id) DO NOTHING""",
+            (platform, old_chat_id, new_chat_id, at.astimezone(dt.UTC).isoformat()),
+        )
+
+    @serialized
+    async def migrated_into_since(self, platform: str, chat_id: str, since: dt.datetime) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM chat_migrations WHERE platform = ? AND new_chat_id = ? AND migrated_at >= ?",
+            (platform, chat_id, since.astimezone(dt.UTC).isoformat()),
+        ) as cur:
+            return await cur.fetchone() is not None

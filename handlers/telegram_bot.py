@@ -6,144 +6,41 @@ Every handler is registered in `register_handlers`, in the order it matters.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-from dataclasses import replace
 from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    MessageOrigin,
-    MessageOriginChannel,
-    MessageOriginChat,
-    MessageOriginHiddenUser,
-    MessageOriginUser,
-    ReplyParameters,
-    Update,
-)
+from telegram import BotCommand, Update
 from telegram.constants import ChatType as TgChatType
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.checking import ChatType, CheckRequest, ForwardOrigin, notice
+from bot.checking import notice
 from bot.core import Core
+from bot.groups import PAYLOAD_PATTERN
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
-from bot.replies import Reply
+from handlers.telegram_groups import GroupHandlers, MentionsBot
+from handlers.telegram_messages import MEDIA, Context, request_for, send_reply, text_of
+from handlers.telegram_officers import OFFICER_BUTTONS, OfficerHandlers
 from handlers.telegram_polling import DurablePoller
-from handlers.telegram_render import render_html
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "telegram"
-Context = ContextTypes.DEFAULT_TYPE
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-# Anything a person can send that carries no text we can read.
-MEDIA = (
-    filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO | filters.VOICE
-    | filters.VIDEO_NOTE | filters.Sticker.ALL | filters.ANIMATION
-)
-
-
-def chat_type_of(message: Message) -> ChatType:
-    if message.chat.type == TgChatType.PRIVATE:
-        return ChatType.PRIVATE
-    if message.chat.type == TgChatType.CHANNEL:
-        return ChatType.CHANNEL
-    return ChatType.GROUP
-
-
-def origin_of(origin: MessageOrigin | None) -> ForwardOrigin | None:
-    """The forward origin of every kind Telegram sends, as a plain core value."""
-    if origin is None:
-        return None
-    date = origin.date if isinstance(origin.date, dt.datetime) else None
-    if isinstance(origin, MessageOriginUser):
-        user = origin.sender_user
-        return ForwardOrigin("user", user.full_name, str(user.id), date)
-    if isinstance(origin, MessageOriginHiddenUser):
-        return ForwardOrigin("hidden_user", origin.sender_user_name, "", date)
-    if isinstance(origin, MessageOriginChat):
-        chat = origin.sender_chat
-        return ForwardOrigin("chat", chat.title or chat.username or "", str(chat.id), date)
-    if isinstance(origin, MessageOriginChannel):
-        chat = origin.chat
-        return ForwardOrigin("channel", chat.title or chat.username or "", str(chat.id), date)
-    return ForwardOrigin(str(origin.type), "", "", date)
-
-
-def text_of(message: Message) -> str:
-    return message.text or message.caption or ""
-
-
-def has_media(message: Message) -> bool:
-    return bool(MEDIA.check_update(Update(0, message=message)))
-
-
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row] for row in reply.buttons]
-    )
-
-
-async def send_to_chat(bot: Bot, chat_id: int, reply: Reply, answer_to: int | None = None) -> list[Message]:
-    """Send `reply` to a chat (as an answer to message `answer_to`), split to fit Telegram's limits."""
-    chunks = render_html(reply)
-    sent: list[Message] = []
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        sent.append(await bot.send_message(
-            chat_id=chat_id,
-            text=chunk,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            reply_parameters=(
-                ReplyParameters(answer_to, allow_sending_without_reply=True)
-                if answer_to is not None and index == 0 else None
-            ),
-            reply_markup=keyboard(reply) if last else None,
-        ))
-    return sent
-
-
-async def send_reply(message: Message, reply: Reply, *, quote: bool = True) -> list[Message]:
-    """Send `reply` in the message's chat, as an answer to it."""
-    return await send_to_chat(message.get_bot(), message.chat_id, reply, message.message_id if quote else None)
 
 
 class TelegramAdapter:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.locale: Locale = get_locale(core.config.language)
-
-    def request_for(self, message: Message, text: str) -> CheckRequest:
-        return CheckRequest(
-            platform=PLATFORM,
-            chat_id=str(message.chat_id),
-            chat_type=chat_type_of(message),
-            text=text,
-            user_id=str(message.from_user.id) if message.from_user else None,
-            origin=origin_of(message.forward_origin),
-            has_media=has_media(message),
-            message_id=str(message.message_id),
-        )
+        self.groups = GroupHandlers(core, self.locale)
 
     async def start(self, update: Update, context: Context) -> None:
         if update.effective_message is not None:
@@ -158,30 +55,7 @@ class TelegramAdapter:
         message = update.effective_message
         if message is None:
             return
-        answer = await self.core.checker.check(self.request_for(message, text_of(message)))
-        await send_reply(message, answer.reply)
-
-    async def check_command(self, update: Update, context: Context) -> None:
-        """/kiemtra (/check): the replied-to message, or the text after the command."""
-        message = update.effective_message
-        if message is None:
-            return
-        target = message.reply_to_message
-        if target is not None and (text_of(target) or has_media(target)):
-            # Logged as asked by the person who sent the command, keyed by the command's own id.
-            request = replace(
-                self.request_for(target, text_of(target)),
-                user_id=str(message.from_user.id) if message.from_user else None,
-                message_id=str(message.message_id),
-            )
-            answer = await self.core.checker.check(request)
-            await send_reply(target, answer.reply)
-            return
-        text = " ".join(context.args or [])
-        if not text:
-            await send_reply(message, notice(self.locale, "empty.no_text"))
-            return
-        answer = await self.core.checker.check(self.request_for(message, text))
+        answer = await self.core.checker.check(request_for(message, text_of(message)))
         await send_reply(message, answer.reply)
 
     async def on_error(self, update: object, context: Context) -> None:
@@ -196,14 +70,17 @@ class TelegramAdapter:
 
     def register_handlers(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         private = filters.ChatType.PRIVATE
-        # Order matters: commands first, then text, then media without text.
+        groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE  # new messages only, not edits
+        # Order matters: commands first, then buttons and membership, then text, then media
+        # without text; in groups a question to the bot before the watch that sees every message.
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["huongdan", "help"], self.help))
-        application.add_handler(CommandHandler(["kiemtra", "check"], self.check_command))
+        application.add_handler(CommandHandler(["kiemtra", "check"], self.groups.check_command))
+        application.add_handler(CommandHandler(["caidat", "settings"], self.groups.settings))
+        application.add_handler(CallbackQueryHandler(self.groups.settings_button, pattern=PAYLOAD_PATTERN))
+        application.add_handler(ChatMemberHandler(self.groups.joined, ChatMemberHandler.MY_CHAT_MEMBER))
+        application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.groups.migrated))
         if self.core.officers is not None:
-            # imported here: the officers' module sends through this one's helpers
-            from handlers.telegram_officers import OFFICER_BUTTONS, OfficerHandlers
-
             officers = OfficerHandlers(self.core, self.locale)
             application.add_handler(officers.conversation())  # /them /add and its steps, before plain text
             application.add_handler(CommandHandler(["sua", "edit"], officers.command("edit")))
@@ -222,16 +99,27 @@ class TelegramAdapter:
             private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.check_private
         ))
         application.add_handler(MessageHandler(private & MEDIA, self.check_private))
+        application.add_handler(MessageHandler(groups & MentionsBot(), self.groups.mention))
+        application.add_handler(MessageHandler(
+            groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.groups.watch
+        ))
         application.add_error_handler(self.on_error)
 
 
 COMMANDS = (
     BotCommand("kiemtra", "Kiểm tra tin nhắn được trả lời"),
     BotCommand("check", "Check the replied-to message"),
+    BotCommand("caidat", "Quản trị viên: chế độ theo dõi nhóm"),
+    BotCommand("settings", "Admins: the group's watch mode"),
     BotCommand("huongdan", "Hướng dẫn sử dụng"),
     BotCommand("help", "How to use"),
     BotCommand("start", "Giới thiệu / About"),
 )
+
+
+# Asked for explicitly: without a list Telegram keeps whatever the token's last poller asked for.
+# my_chat_member tells the bot it was added to a group; add a type here when a handler needs it.
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
 
 
 def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -263,6 +151,7 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
         await application.start()
         log.info("Telegram: polling as @%s", application.bot.username)
         try:
-            await DurablePoller(application, core.storage, core.config.telegram.poll_timeout).run(stop)
+            poller = DurablePoller(application, core.storage, core.config.telegram.poll_timeout, ALLOWED_UPDATES)
+            await poller.run(stop)
         finally:
             await application.stop()

@@ -34,7 +34,7 @@ from bot.core import Core
 from bot.locale import Locale
 from bot.officers import Actor, OfficerDesk, Payload, parse_payload
 from bot.replies import Button, Paragraph, Reply, bold, italic, shorten
-from handlers.telegram_bot import NO_PREVIEW, PLATFORM, keyboard, send_reply, send_to_chat, text_of
+from handlers.telegram_messages import NO_PREVIEW, PLATFORM, keyboard, send_reply, send_to_chat, text_of
 from handlers.telegram_render import render_html
 
 log = logging.getLogger(__name__)

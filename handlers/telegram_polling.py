@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -35,10 +36,11 @@ CONCURRENT_UPDATES = 8  # handlers running at once; each waits mostly on the net
 
 class DurablePoller:
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], storage: Storage,
-                 poll_timeout: int, concurrency: int = CONCURRENT_UPDATES) -> None:
+                 poll_timeout: int, allowed_updates: Sequence[str], concurrency: int = CONCURRENT_UPDATES) -> None:
         self.application = application
         self.storage = storage
         self.poll_timeout = poll_timeout
+        self.allowed_updates = list(allowed_updates)
         self._slots = asyncio.Semaphore(concurrency)
         self._running: set[asyncio.Task[None]] = set()
 
@@ -73,7 +75,7 @@ class DurablePoller:
         failures = 0
         while not stop.is_set():
             poll = asyncio.create_task(bot.get_updates(
-                offset=offset, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES))
+                offset=offset, timeout=self.poll_timeout, allowed_updates=self.allowed_updates))
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()

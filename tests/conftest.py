@@ -14,6 +14,7 @@ import pytest
 from bot.config import Config, TelegramConfig
 from tests.fake_bot_api import Call, FakeBotApi
 from tests.local_server import running
+from tests.updates import PHU_HUYNH, PHU_HUYNH_SUPERGROUP, TO_DAN_PHO
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CATALOGUE = FIXTURES / "catalogue.yaml"
@@ -32,8 +33,11 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 async def fake_api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    for chat in (TO_DAN_PHO, PHU_HUYNH, PHU_HUYNH_SUPERGROUP):  # the groups of tests/updates.py
+        server.chats[chat["id"]] = chat
     # Every message any test made the bot send must be one Telegram would accept.
-    async with running(FakeBotApi()) as server:
+    async with running(server):
         yield server
 
 
@@ -71,6 +75,18 @@ class RunningBot:
         await self.api.settle()
         return self.api.calls[before:]
 
+    async def send_all(self, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Push several updates at once; wait until all were handled and the bot fell quiet, and return
+        everything it sent meanwhile (for tests that expect silence)."""
+        before = len(self.api.calls)
+        for update in updates:
+            await self.api.push(update)
+        await self.api.settle(quiet=1.0)
+        return [c.params for c in self.api.calls[before:] if c.method in SENDING_METHODS]
+
+    def calls(self, method: str, since: int = 0) -> list[dict[str, Any]]:
+        return [c.params for c in self.api.calls[since:] if c.method == method]
+
     def rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with sqlite3.connect(self.config.database) as db:
             db.row_factory = sqlite3.Row
@@ -78,6 +94,11 @@ class RunningBot:
 
     def reports(self) -> list[sqlite3.Row]:
         return self.rows("SELECT * FROM reports ORDER BY id")
+
+    def group_mode(self, chat: dict[str, Any]) -> str | None:
+        rows = self.rows("SELECT mode FROM group_settings WHERE platform = 'telegram' AND chat_id = ?",
+                          str(chat["id"]))
+        return str(rows[0]["mode"]) if rows else None
 
 
 @pytest.fixture

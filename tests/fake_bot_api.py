@@ -25,6 +25,11 @@ from tests.local_server import LocalApiServer
 TOKEN = "123456789:AAF-fake-token_for-tests"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Kiểm Chứng", "username": "kiemchung_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+# What Telegram delivers to a bot that never asked for a list of update types.
+DEFAULT_UPDATE_TYPES = frozenset({"message", "edited_message", "channel_post", "edited_channel_post",
+                                  "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
+                                  "pre_checkout_query", "poll", "poll_answer", "my_chat_member",
+                                  "chat_join_request", "chat_boost", "removed_chat_boost"})
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -84,6 +89,25 @@ def html_problems(text: str, limit: int) -> list[str]:
     return problems
 
 
+def chat_member(user: dict[str, Any], status: str) -> dict[str, Any]:
+    """A ChatMember object as the Bot API sends it, with the fields its status requires."""
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "administrator":
+        member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
+                      can_manage_video_chats=False, can_restrict_members=True, can_promote_members=False,
+                      can_change_info=True, can_invite_users=True, can_post_stories=False,
+                      can_edit_stories=False, can_delete_stories=False)
+    elif status == "creator":
+        member.update(is_anonymous=False)
+    elif status == "kicked":
+        member.update(until_date=0)
+    return member
+
+
+def update_type(update: dict[str, Any]) -> str:
+    return next(key for key in update if key != "update_id")
+
+
 @dataclass
 class Call:
     method: str
@@ -97,11 +121,13 @@ class FakeBotApi(LocalApiServer):
         self.token = token
         self.calls: list[Call] = []
         self.chats: dict[int, dict[str, Any]] = {}
-        self.chat_members: dict[tuple[int, int], str] = {}
+        self.chat_members: dict[tuple[int, int], str] = {}  # (chat id, user id) -> status; else "member"
+        self.allowed_updates: list[str] | None = None  # what the bot last asked getUpdates for
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self.acknowledged = 0  # highest update_id the bot confirmed by a later offset
+        self.dropped: list[dict[str, Any]] = []  # updates of types the bot did not ask for
         self.fail_next: dict[str, int] = {}  # method -> how many calls to answer with an error
         self.messages: list[dict[str, Any]] = []  # every message the bot sent, as Telegram returned it
 
@@ -193,11 +219,20 @@ class FakeBotApi(LocalApiServer):
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + timeout
+        if params.get("allowed_updates"):
+            self.allowed_updates = list(params["allowed_updates"])
+        allowed = set(self.allowed_updates) if self.allowed_updates else DEFAULT_UPDATE_TYPES
         async with self._changed:
             if offset:
                 self.acknowledged = max(self.acknowledged, offset - 1)
                 self._changed.notify_all()
             while True:
+                # Like Telegram, drop updates of types the bot did not ask for; they are never delivered.
+                kept = [u for u in self._updates if update_type(u) in allowed or u["update_id"] < offset]
+                if len(kept) != len(self._updates):
+                    self.dropped.extend(u for u in self._updates if u not in kept)
+                    self._updates = kept
+                    self._changed.notify_all()
                 # like Telegram: what was once acknowledged is never delivered again
                 first = max(offset, self.acknowledged + 1)
                 ready = [u for u in self._updates if u["update_id"] >= first][:limit]
@@ -213,8 +248,10 @@ class FakeBotApi(LocalApiServer):
         return self.chats.get(chat_id, {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"})
 
     def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
-        return {"message_id": self.new_message_id(), "date": int(time.time()), "chat": self._chat(params["chat_id"]),
-                "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}, **content}
+        message = {"message_id": self.new_message_id(), "date": int(time.time()), "chat": self._chat(params["chat_id"]),
+                   "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}, **content}
+        self.messages.append(message)
+        return message
 
     def _check_html(self, params: dict[str, Any], key: str, limit: int) -> str | None:
         text = str(params.get(key, ""))
@@ -234,9 +271,7 @@ class FakeBotApi(LocalApiServer):
         content: dict[str, Any] = {"text": html.unescape(re.sub(r"<[^>]+>", "", params["text"]))}
         if isinstance(params.get("reply_markup"), dict):
             content["reply_markup"] = params["reply_markup"]
-        message = self._message(params, **content)
-        self.messages.append(message)
-        return self._ok(message)
+        return self._ok(self._message(params, **content))
 
     async def _api_sendPhoto(self, params: dict[str, Any]) -> web.Response:
         if "caption" in params:
@@ -291,13 +326,7 @@ class FakeBotApi(LocalApiServer):
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
         status = self.chat_members.get((chat_id, user_id), "member")
         user = BOT_USER if user_id == BOT_USER["id"] else {"id": user_id, "is_bot": False, "first_name": "U"}
-        member: dict[str, Any] = {"status": status, "user": user}
-        if status == "administrator":
-            member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
-                          can_manage_video_chats=False, can_restrict_members=True, can_promote_members=False,
-                          can_change_info=True, can_invite_users=True, can_post_stories=False,
-                          can_edit_stories=False, can_delete_stories=False)
-        return self._ok(member)
+        return self._ok(chat_member(user, status))
 
     async def _api_getChatAdministrators(self, params: dict[str, Any]) -> web.Response:
         chat_id = int(params["chat_id"])

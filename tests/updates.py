@@ -6,6 +6,8 @@ import itertools
 import time
 from typing import Any
 
+from tests.fake_bot_api import BOT_USER, chat_member
+
 _message_ids = itertools.count(1)
 
 LAN = {"id": 5001, "is_bot": False, "first_name": "Lan", "last_name": "Nguyễn", "language_code": "vi"}
@@ -78,3 +80,47 @@ def buttons_of(bot_message: dict[str, Any]) -> dict[str, str]:
     """Label -> callback data of every button on a message the bot sent."""
     rows = bot_message.get("reply_markup", {}).get("inline_keyboard", [])
     return {b["text"]: b["callback_data"] for row in rows for b in row if "callback_data" in b}
+
+
+# -- groups -----------------------------------------------------------------------------------------
+
+TO_DAN_PHO = {"id": -1001700000001, "type": "supergroup", "title": "Tổ dân phố 5 — phường Minh An"}
+PHU_HUYNH = {"id": -4700000002, "type": "group", "title": "Phụ huynh lớp 3A Trường Kim Đồng"}
+PHU_HUYNH_SUPERGROUP = {"id": -1001700000002, "type": "supergroup", "title": "Phụ huynh lớp 3A Trường Kim Đồng"}
+HUONG = {"id": 5003, "is_bot": False, "first_name": "Hương", "last_name": "Lê", "language_code": "vi"}
+OTHER_BOT = {"id": 777000111, "is_bot": True, "first_name": "Tin Tức Bot", "username": "tintuc_hoian_bot"}
+
+
+def group_message(text: str, user: dict[str, Any] = MINH, chat: dict[str, Any] = TO_DAN_PHO,
+                  seconds_ago: int = 0, **extra: Any) -> dict[str, Any]:
+    msg = message(user, chat, text=text, **extra)
+    msg["date"] -= seconds_ago
+    return {"message": msg}
+
+
+def group_command(command: str, user: dict[str, Any] = LAN, chat: dict[str, Any] = TO_DAN_PHO,
+                  **extra: Any) -> dict[str, Any]:
+    return command_update(command, user, chat=chat, **extra)
+
+
+def mention_update(text: str, user: dict[str, Any] = LAN, chat: dict[str, Any] = TO_DAN_PHO,
+                   username: str = "kiemchung_bot", **extra: Any) -> dict[str, Any]:
+    mention = f"@{username}"
+    offset = len(text[: text.index(mention)].encode("utf-16-le")) // 2
+    entities = [{"type": "mention", "offset": offset, "length": len(mention)}]
+    return {"message": message(user, chat, text=text, entities=entities, **extra)}
+
+
+def bot_membership(chat: dict[str, Any], old: str, new: str, by: dict[str, Any] = HUONG) -> dict[str, Any]:
+    """The bot's own status in a chat changing from `old` to `new` (a my_chat_member update)."""
+    bot = {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")}
+    return {"my_chat_member": {"chat": chat, "from": by, "date": int(time.time()),
+                               "old_chat_member": chat_member(bot, old), "new_chat_member": chat_member(bot, new)}}
+
+
+def migration(old: dict[str, Any], new: dict[str, Any], user: dict[str, Any] = HUONG) -> list[dict[str, Any]]:
+    """The two service messages Telegram sends when a group becomes a supergroup."""
+    return [
+        {"message": message(user, old, migrate_to_chat_id=new["id"])},
+        {"message": message(user, new, migrate_from_chat_id=old["id"])},
+    ]

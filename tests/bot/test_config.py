@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from bot.config import SHIPPED_CATALOGUE, ConfigError, load_config
+from bot.groups import GroupPolicy, WatchMode
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,6 +58,10 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ("matching:\n  match_threshold: 150\n", "matching.match_threshold"),
         ("matching:\n  match_threshold: 50\n  possible_threshold: 70\n", "matching.possible_threshold"),
         ("telegram: yes\n", "telegram"),
+        ("groups:\n  default_mode: loud\n", "groups.default_mode"),
+        ("groups:\n  cooldown: 6\n", "groups.cooldown"),
+        ("groups:\n  checks_per_minute: 0\n", "groups.checks_per_minute"),
+        ("groups:\n  warn_cooldown_hours: -1\n", "groups.warn_cooldown_hours"),
     ],
 )
 def test_a_bad_key_is_one_line_naming_it(tmp_path: Path, text: str, key: str) -> None:
@@ -74,3 +80,17 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_token_is_listed_as_secret(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""), environ={"TELEGRAM_BOT_TOKEN": "9:secret"})
     assert config.secrets == ("9:secret",)
+
+
+def test_groups_section(tmp_path: Path) -> None:
+    text = "groups:\n  default_mode: off\n  warn_cooldown_hours: 1.5\n  min_warn_words: 12\n  checks_per_minute: 3\n"
+    groups = load_config(write(tmp_path, text), environ={}).groups
+    assert groups == GroupPolicy(WatchMode.OFF, dt.timedelta(minutes=90), 12, 3)
+
+
+def test_unquoted_on_and_off_are_modes_not_booleans(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "groups:\n  default_mode: on\n"), environ={}).groups.default_mode == "warn"
+
+
+def test_example_config_states_the_built_in_group_defaults() -> None:
+    assert load_config(REPO / "config.example.yaml", environ={}).groups == GroupPolicy()

@@ -148,3 +148,16 @@ async def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
     await storage.close()
     with sqlite3.connect(tmp_path / "kc.db") as db:
         assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 2
+
+
+async def test_a_version_1_database_gains_the_group_tables_and_keeps_its_reports(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(f"{MIGRATIONS[0]}\nPRAGMA user_version = 1;")
+        db.execute("INSERT INTO reports (created_at, platform, chat_id, chat_type, kind, text, score, band) "
+                   "VALUES ('2024-06-01T08:30:00+00:00', 'telegram', '5001', 'private', 'asked', 'tin cũ', 0, 'none')")
+    storage = await Storage.open(path)
+    assert await storage.schema_version() == len(MIGRATIONS) >= 2
+    assert await storage.count_reports() == 1
+    assert await storage.group_mode("telegram", "-1001700000001") is None
+    await storage.close()

@@ -8,6 +8,7 @@ import pytest
 
 from bot.catalogue import Catalogue, Verdict, load_catalogue
 from bot.config import SHIPPED_CATALOGUE
+from bot.groups import GroupPolicy, word_count
 from bot.normalize import folded
 
 # The documented tag vocabulary (data/SOURCES.md); a new tag is added there first.
@@ -59,3 +60,10 @@ def test_sources_md_documents_every_tag() -> None:
     text = (SHIPPED_CATALOGUE.parent / "SOURCES.md").read_text(encoding="utf-8")
     for tag in TAGS:
         assert f"`{tag}`" in text, tag
+
+
+def test_every_entry_is_long_enough_to_be_warned_about(shipped: Catalogue) -> None:
+    """min_warn_words keeps fragments out of group warnings; a full repost of any entry must pass it."""
+    minimum = GroupPolicy().min_warn_words
+    short = [(r.id, text) for r in shipped.published for text in r.texts if word_count(text) < minimum]
+    assert short == []
