@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -76,6 +76,17 @@ PAYLOAD_ACTIONS: Mapping[str, tuple[str, ...]] = {
     "vd": ("|".join(v.value for v in Verdict),),  # the verdict, in the guided /them
     "ok": (),  # save the previewed entry
     "no": (),  # drop it
+}
+
+
+# Officers' text commands, Vietnamese and English, and the use case each runs. Telegram adds
+# buttons and the guided /them on top; a platform without buttons (Zalo) has only these.
+COMMAND_ACTIONS = {
+    "them": "add", "add": "add", "sua": "edit", "edit": "edit", "xoa": "retire", "retire": "retire",
+    "khoiphuc": "restore", "restore": "restore", "xem": "show", "show": "show", "tim": "find", "find": "find",
+    "lichsu": "history", "history": "history", "baocao": "queue", "reports": "queue", "gan": "link",
+    "link": "link", "boqua": "dismiss", "dismiss": "dismiss", "capquyen": "grant", "grant": "grant",
+    "thuhoi": "revoke", "revoke": "revoke",
 }
 
 
@@ -265,6 +276,8 @@ class OfficerDesk:
         if actor.user_id in rights:
             return Role.OFFICER if rights[actor.user_id] else Role.MEMBER
         if from_config and int(actor.user_id) in self.config.officers:
+            return Role.OFFICER
+        if actor.platform == "zalo" and actor.user_id in self.config.zalo.officers:
             return Role.OFFICER
         return Role.MEMBER
 
@@ -514,14 +527,33 @@ class OfficerDesk:
                 return group
         return None
 
-    async def queue(self, actor: Actor, command: str, page: int = 1) -> Reply:
-        """/baocao: pending reports, newest first, near-duplicates grouped, PAGE_SIZE groups a page."""
+    async def queue(self, actor: Actor, command: str, page: int = 1, *, buttons: bool = True) -> Reply:
+        """/baocao: pending reports, newest first, near-duplicates grouped, PAGE_SIZE groups a page;
+        without buttons each item names the commands that act on it."""
         refusal = await self.guard(actor, command)
         if refusal is not None:
             return refusal
-        return self.queue_page(await self.pending_groups(), page)
+        return self.queue_page(await self.pending_groups(), page, buttons=buttons)
 
-    def queue_page(self, groups: Sequence[ReportGroup], page: int) -> Reply:
+    def use_case(self, action: str, *, buttons: bool = True) -> Callable[[Actor, str, str], Awaitable[Reply]]:
+        """The use case behind a text command: (actor, command as typed, text after it) -> reply."""
+        cases: dict[str, Callable[[Actor, str, str], Awaitable[Reply]]] = {
+            "add": self.add_from_form,
+            "edit": self.edit,
+            "retire": lambda a, n, t: self.set_status(a, n, t, retire=True),
+            "restore": lambda a, n, t: self.set_status(a, n, t, retire=False),
+            "show": self.show,
+            "find": self.find,
+            "history": self.history,
+            "link": self.link_command,
+            "dismiss": self.dismiss_command,
+            "queue": lambda a, n, t: self.queue(a, n, int(t) if t.strip().isdigit() else 1, buttons=buttons),
+            "grant": lambda a, n, t: self.set_right(a, n, t, granted=True),
+            "revoke": lambda a, n, t: self.set_right(a, n, t, granted=False),
+        }
+        return cases[action]
+
+    def queue_page(self, groups: Sequence[ReportGroup], page: int, *, buttons: bool = True) -> Reply:
         if not groups:
             return self.notice("officers.queue.empty")
         pages = (len(groups) + PAGE_SIZE - 1) // PAGE_SIZE
@@ -529,16 +561,17 @@ class OfficerDesk:
         shown = groups[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         paragraphs = [Paragraph.of(bold(self.t("officers.queue.title", page=page, pages=pages, groups=len(groups),
                                                   reports=sum(len(g.members) for g in groups))))]
-        buttons: list[tuple[Button, ...]] = []
+        rows: list[tuple[Button, ...]] = []
         for number, group in enumerate(shown, start=(page - 1) * PAGE_SIZE + 1):
             lead = group.lead
             paragraphs.append(Paragraph.of(
                 bold(f"{number}. "), f"«{shorten(lead.text, 200)}»\n",
                 italic(self.t("officers.queue.meta", askers=group.askers, time=local_time(lead.created_at),
                               id=lead.id)),
+                *(() if buttons else ("\n", self.t("officers.queue.commands", id=lead.id))),
             ))
             report, at_page = str(lead.id), str(page)
-            buttons.append((
+            rows.append((
                 Button(f"{number}. {self.t('officers.button.link')}", Payload("sg", (report, at_page)).encode()),
                 Button(f"{number}. {self.t('officers.button.new')}", Payload("nw", (report,)).encode()),
                 Button(f"{number}. {self.t('officers.button.dismiss')}", Payload("dm", (report, at_page)).encode()),
@@ -548,9 +581,13 @@ class OfficerDesk:
             navigation.append(Button("◀", Payload("pg", (str(page - 1),)).encode()))
         if page < pages:
             navigation.append(Button("▶", Payload("pg", (str(page + 1),)).encode()))
+        if not buttons:
+            if page < pages:
+                paragraphs.append(Paragraph.of(self.t("officers.queue.next", page=page + 1)))
+            return Reply(tuple(paragraphs))
         if navigation:
-            buttons.append(tuple(navigation))
-        return Reply(tuple(paragraphs), tuple(buttons))
+            rows.append(tuple(navigation))
+        return Reply(tuple(paragraphs), tuple(rows))
 
     def report_card(self, group: ReportGroup, headline_key: str = "officers.card.title") -> Reply:
         """One group of reports with its buttons: link to a suggested entry, make one, dismiss."""
@@ -655,6 +692,17 @@ class OfficerDesk:
             return Press(done, self.queue_page(await self.pending_groups(), page), replace=True)
         quote = Paragraph.of(italic(f"«{shorten(group.lead.text, 300)}»"))
         return Press(done, Reply((Paragraph.of(bold(done)), quote)), replace=True)
+
+    async def dismiss_command(self, actor: Actor, command: str, args: str) -> Reply:
+        """/boqua <report>: dismiss a report's group without a button."""
+        refusal = await self.guard(actor, command, args)
+        if refusal is not None:
+            return refusal
+        report = args.strip().lstrip("#")
+        if not report.isdigit():
+            return self.notice("officers.dismiss.usage")
+        press = await self.dismiss(actor, int(report), 0)
+        return press.reply or Reply((Paragraph.of(press.toast),))
 
     async def reviewable(self, report_id: int) -> tuple[ReportGroup | None, str]:
         """The pending group of a report, or why there is none (unknown, or already handled)."""

@@ -91,6 +91,7 @@ class TelegramAdapter:
             application.add_handler(CommandHandler(["lichsu", "history"], officers.command("history")))
             application.add_handler(CommandHandler(["baocao", "reports"], officers.command("queue")))
             application.add_handler(CommandHandler(["gan", "link"], officers.command("link")))
+            application.add_handler(CommandHandler(["boqua", "dismiss"], officers.command("dismiss")))
             application.add_handler(CommandHandler(["capquyen", "grant"], officers.command("grant")))
             application.add_handler(CommandHandler(["thuhoi", "revoke"], officers.command("revoke")))
             application.add_handler(CallbackQueryHandler(officers.press, pattern=OFFICER_BUTTONS))

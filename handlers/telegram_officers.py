@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import CallbackQuery, Message, Update
@@ -74,20 +74,7 @@ class OfficerHandlers:
     # -- commands --------------------------------------------------------------------------------------
     def command(self, action: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
         """The callback of one officer command: the text after it goes to the desk, its reply back."""
-        desk = self.desk
-        use_cases: dict[str, Callable[[Actor, str, str], Awaitable[Reply]]] = {
-            "edit": desk.edit,
-            "retire": lambda a, n, t: desk.set_status(a, n, t, retire=True),
-            "restore": lambda a, n, t: desk.set_status(a, n, t, retire=False),
-            "show": desk.show,
-            "find": desk.find,
-            "history": desk.history,
-            "link": desk.link_command,
-            "queue": lambda a, n, t: desk.queue(a, n),
-            "grant": lambda a, n, t: desk.set_right(a, n, t, granted=True),
-            "revoke": lambda a, n, t: desk.set_right(a, n, t, granted=False),
-        }
-        use_case = use_cases[action]
+        use_case = self.desk.use_case(action)
 
         async def callback(update: Update, context: Context) -> None:
             message, actor = update.effective_message, actor_of(update)

@@ -26,6 +26,7 @@ from bot.config import ZaloConfig
 from bot.core import Core
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
+from bot.officers import COMMAND_ACTIONS, Actor
 from bot.replies import Paragraph, Reply
 from handlers.plain_text import render_plain, split_plain
 from handlers.zalo_client import MESSAGE_LIMIT, ZaloApiError, ZaloClient
@@ -135,6 +136,11 @@ class ZaloAdapter:
         command = COMMAND.match(text.strip())
         if command:
             name = command.group(1).lower()
+            action = COMMAND_ACTIONS.get(name)
+            if action is not None and self.core.officers is not None:  # no buttons on Zalo: text commands only
+                actor = Actor(PLATFORM, message.user_id, message.chat_id)
+                use_case = self.core.officers.use_case(action, buttons=False)
+                return await use_case(actor, f"/{name}", text.strip()[command.end():].strip())
             if name == "start":
                 return welcome_reply(self.locale)
             if name in ("help", "huongdan"):
