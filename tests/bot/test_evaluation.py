@@ -26,9 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT.parent / "shared" / "eval" / "dev"
 HELD_OUT = ROOT / "tests" / "fixtures" / "heldout_cases.yaml"
 THRESHOLDS = Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD)
-# Lexical matching does not reach the issue's 0.85 on paraphrases (measured 0.26 on the dev set,
-# see bench/README.md): this floor only guards against losing what it does find.
-PARAPHRASE_FLOOR = 0.2
+# The issue's target for paraphrases (any band). Lexical matching does not reach it (0.26 on the dev
+# set, see bench/README.md), and a small multilingual embedding model packaged on PyPI did not
+# either without flooding the possible band with related warnings and news (see the closing note of
+# the matcher issue): the target stays encoded below as a strict expected failure, so CI says so on
+# every run and turns red the day it is met (then drop the xfail).
+PARAPHRASE_TARGET = 0.85
+# ... and this floor guards against losing what lexical matching does find today.
+PARAPHRASE_FLOOR = 0.25
 
 
 def run(cases_file: Path) -> Report:
@@ -47,6 +52,12 @@ def test_dev_set_meets_the_targets() -> None:
     assert lexical_shortfalls(report) == []
     paraphrase = report.positives[PARAPHRASE]
     assert paraphrase.share(paraphrase.in_any) >= PARAPHRASE_FLOOR
+
+
+@pytest.mark.xfail(strict=True, reason="paraphrase recall 0.26 < 0.85: lexical matching runs out there")
+def test_dev_set_paraphrase_target() -> None:
+    paraphrase = run(DEV / "cases.yaml").positives[PARAPHRASE]
+    assert paraphrase.share(paraphrase.in_any) >= PARAPHRASE_TARGET
 
 
 def test_held_out_cases_meet_the_targets() -> None:
