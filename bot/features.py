@@ -29,6 +29,7 @@ class _Lexicon:
     negators: tuple[tuple[str, ...], ...]
     negator_followers: frozenset[str]
     conditional: frozenset[str]
+    conditional_before: frozenset[str]
     debunk: tuple[tuple[str, ...], ...]
     question: tuple[tuple[str, ...], ...]
 
@@ -48,6 +49,7 @@ def lexicon() -> _Lexicon:
         negators=_phrases(cues["negators"]),
         negator_followers=frozenset(fold(str(w)) for w in cues["negator_followers"]),
         conditional=frozenset(fold(str(w)) for w in cues["conditional"]),
+        conditional_before=frozenset(fold(str(w)) for w in cues["conditional_before"]),
         debunk=_phrases(cues["debunk"]),
         question=_phrases(cues["question"]),
     )
@@ -112,7 +114,8 @@ def _cues(norm: Normalized, is_content: list[bool]) -> tuple[frozenset[str], fro
         if negator:
             after = i + len(negator)
             clause = [w for w, c in zip(words[after:], norm.clauses[after:], strict=True) if c == norm.clauses[i]]
-            conditional = any(w in lex.conditional for w in clause)
+            conditional = any(w in lex.conditional for w in clause) or (
+                i > 0 and norm.clauses[i - 1] == norm.clauses[i] and words[i - 1] in lex.conditional_before)
             if clause and clause[0] not in lex.negator_followers and not conditional:
                 for j in range(after, min(after + NEGATION_REACH, len(words))):
                     if norm.clauses[j] != norm.clauses[i]:
