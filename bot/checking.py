@@ -13,6 +13,7 @@ from bot.catalogue import Rumor, Verdict
 from bot.locale import Locale, get_locale
 from bot.matching import Band, Matcher, MatchResult
 from bot.replies import Paragraph, Reply, bold, italic, link, shorten
+from bot.votes import with_vote_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,10 @@ class Checker:
             return Answer(MatchResult(Band.NONE), notice(locale, key))
         result = self.matcher.match(request.text)
         report_id = await self.log.record_report(request, result) if self.log is not None else None
-        answer = Answer(result, answer_for(result, locale), report_id)
+        reply = answer_for(result, locale)
+        if report_id is not None and result.band is not Band.NONE:  # a verdict: was it useful?
+            reply = with_vote_buttons(reply, report_id, locale)
+        answer = Answer(result, reply, report_id)
         if report_id is not None:
             for listener in self.listeners:
                 try:

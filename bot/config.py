@@ -17,6 +17,7 @@ import yaml
 from bot.groups import GroupPolicy, WatchMode
 from bot.locale import LANGUAGES
 from bot.matching import Thresholds
+from bot.normalize import folded
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CATALOGUE = PROJECT_ROOT / "data" / "known_rumors.yaml"
@@ -73,6 +74,22 @@ class ZaloConfig:
         return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
 
 
+WEEKDAYS = {name: number for number, names in enumerate((
+    ("monday", "mon", "thu2", "thuhai"), ("tuesday", "tue", "thu3", "thuba"), ("wednesday", "wed", "thu4", "thutu"),
+    ("thursday", "thu", "thu5", "thunam"), ("friday", "fri", "thu6", "thusau"), ("saturday", "sat", "thu7", "thubay"),
+    ("sunday", "sun", "cn", "chunhat"),
+)) for name in names}
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """The weekly statistics posted to officers_chat."""
+
+    enabled: bool = True
+    weekday: int = 0  # Monday = 0 … Sunday = 6
+    hour: int = 8  # Vietnam time (UTC+7): before the officers' Monday meeting
+
+
 @dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
@@ -87,6 +104,7 @@ class Config:
         default_factory=lambda: Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD)
     )
     groups: GroupPolicy = field(default_factory=GroupPolicy)
+    digest: DigestConfig = field(default_factory=DigestConfig)
     log_level: str = "INFO"
     source: str = "built-in defaults"  # where this configuration came from, for messages
 
@@ -196,6 +214,26 @@ def parse_groups(section: _Reader) -> GroupPolicy:
     )
 
 
+def parse_digest(top: _Reader) -> DigestConfig:
+    """`digest: {weekday: monday, hour: 8}`, or `digest: off` (YAML reads an unquoted off as false)."""
+    raw = top.data.get("digest")
+    if raw is False or (isinstance(raw, str) and raw.strip().lower() in ("off", "tat", "tắt", "none")):
+        return DigestConfig(enabled=False)
+    if raw is True:
+        return DigestConfig()
+    section = top.section("digest")
+    section.check_known({"weekday", "hour"})
+    defaults = DigestConfig()
+    weekday = section.data.get("weekday")
+    number = defaults.weekday
+    if weekday is not None:
+        key = folded(str(weekday)).replace(" ", "")
+        if key not in WEEKDAYS:
+            raise section.fail("weekday", f"must be a day name such as monday or sunday, got {weekday!r}")
+        number = WEEKDAYS[key]
+    return DigestConfig(True, number, int(section.number("hour", defaults.hour, 0, 23)))
+
+
 def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str]) -> Config:
     if data is None:
         data = {}
@@ -203,7 +241,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         raise ConfigError(f"{origin}: must be a mapping of keys to values")
     top = _Reader(data, "", origin)
     top.check_known({"telegram", "zalo", "database", "catalogue", "owners", "officers", "officers_chat",
-                     "language", "matching", "groups", "log_level"})
+                     "language", "matching", "groups", "digest", "log_level"})
     tg = top.section("telegram")
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
     zalo = parse_zalo(top.section("zalo"), environ)
@@ -240,6 +278,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         language=language,
         thresholds=Thresholds(match_threshold, possible_threshold),
         groups=groups,
+        digest=parse_digest(top),
         log_level=log_level,
         source=origin,
     )

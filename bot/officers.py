@@ -41,8 +41,8 @@ from bot.entry_forms import (
 from bot.locale import Locale, get_locale
 from bot.matching import Band, Matcher
 from bot.normalize import folded
-from bot.replies import Button, Paragraph, Reply, bold, italic, shorten
-from bot.storage import AuditRecord, ReportRow, Storage, utcnow
+from bot.replies import Button, Paragraph, Reply, Span, bold, italic, shorten
+from bot.storage import AuditRecord, Dispute, ReportRow, Storage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,9 @@ COMMAND_ACTIONS = {
     "link": "link", "boqua": "dismiss", "dismiss": "dismiss", "capquyen": "grant", "grant": "grant",
     "thuhoi": "revoke", "revoke": "revoke",
 }
+
+# Told after reports were linked to an entry (by /gan, 🔗 or ➕): the follow-ups to askers listen here.
+LinkListener = Callable[[Sequence[int], str], Awaitable[None]]
 
 
 class Role(StrEnum):
@@ -165,6 +168,7 @@ class ReportGroup:
     view: str
     members: list[ReportRow] = field(default_factory=list)
     views: list[str] = field(default_factory=list)  # the distinct folded texts a newcomer is compared with
+    disputes: dict[int, Dispute] = field(default_factory=dict)  # members whose answer got a 👎 since review
 
     def takes(self, view: str) -> bool:
         return any(is_near_duplicate(view, known) for known in self.views)
@@ -243,6 +247,7 @@ class OfficerDesk:
         self.matcher = matcher
         self.publish = publish
         self.locale: Locale = get_locale(config.language)
+        self.link_listeners: list[LinkListener] = []
 
     # -- the catalogue -------------------------------------------------------------------------------
     @staticmethod
@@ -358,7 +363,17 @@ class OfficerDesk:
             report_id=report_id, after=data,
         ), link_reports=linked)
         await self.reload()
+        await self.linked(linked, rumor.id)
         return self.entry_reply(rumor, self.t("officers.added", id=rumor.id))
+
+    async def linked(self, report_ids: Sequence[int], rumor_id: str) -> None:
+        if not report_ids:
+            return
+        for listener in self.link_listeners:
+            try:
+                await listener(report_ids, rumor_id)
+            except Exception:  # a failed follow-up must never undo or hide the officer's link
+                log.exception("link listener failed for reports %s", list(report_ids))
 
     def problems_reply(self, problems: Sequence[Problem]) -> Reply:
         lines = [f"• {self.problem_text(p)}" for p in problems]
@@ -415,6 +430,7 @@ class OfficerDesk:
             report_id=report_id, before=before, after=after,
         ), link_reports=report_ids)
         await self.reload()
+        await self.linked(report_ids, rumor.id)
         return self.entry_reply(changed, self.t(f"officers.{action}.done", id=rumor.id))
 
     async def set_status(self, actor: Actor, command: str, rumor_id: str, retire: bool) -> Reply:
@@ -519,7 +535,12 @@ class OfficerDesk:
 
     # -- the review queue -----------------------------------------------------------------------------
     async def pending_groups(self) -> list[ReportGroup]:
-        return group_reports(await self.storage.pending_reports())
+        reports = await self.storage.pending_reports()
+        groups = group_reports(reports)
+        disputes = await self.storage.disputes([r.id for r in reports])
+        for group in groups:
+            group.disputes = {i: disputes[i] for i in group.report_ids if i in disputes}
+        return groups
 
     async def pending_group(self, report_id: int) -> ReportGroup | None:
         for group in await self.pending_groups():
@@ -565,7 +586,7 @@ class OfficerDesk:
         for number, group in enumerate(shown, start=(page - 1) * PAGE_SIZE + 1):
             lead = group.lead
             paragraphs.append(Paragraph.of(
-                bold(f"{number}. "), f"«{shorten(lead.text, 200)}»\n",
+                bold(f"{number}. "), *self.dispute_spans(group), f"«{shorten(lead.text, 200)}»\n",
                 italic(self.t("officers.queue.meta", askers=group.askers, time=local_time(lead.created_at),
                               id=lead.id)),
                 *(() if buttons else ("\n", self.t("officers.queue.commands", id=lead.id))),
@@ -589,12 +610,22 @@ class OfficerDesk:
             rows.append(tuple(navigation))
         return Reply(tuple(paragraphs), tuple(rows))
 
+    def dispute_spans(self, group: ReportGroup) -> list[str | Span]:
+        """"Disputed" and what the disputed answer said, when someone pressed 👎 on it."""
+        if not group.disputes:
+            return []
+        votes = sum(d.votes for d in group.disputes.values())
+        shown = sorted({d.rumor_id for d in group.disputes.values() if d.rumor_id})
+        return [bold(self.t("feedback.queue.disputed", votes=votes)), " ",
+                self.t("feedback.queue.answered", ids=", ".join(shown) or "?"), "\n"]
+
     def report_card(self, group: ReportGroup, headline_key: str = "officers.card.title") -> Reply:
         """One group of reports with its buttons: link to a suggested entry, make one, dismiss."""
         t = self.t
         lead = group.lead
         paragraphs = [
             Paragraph.of(bold(t(headline_key, id=lead.id)), " · ", t("officers.card.askers", askers=group.askers)),
+            *([Paragraph.of(*self.dispute_spans(group))] if group.disputes else []),
             Paragraph.of(italic(f"«{shorten(lead.text, 1200)}»")),
         ]
         meta = [t("officers.card.received", time=local_time(lead.created_at),

@@ -156,7 +156,52 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX chat_migrations_new ON chat_migrations (platform, new_chat_id, migrated_at);
     """,
+    # 6: feedback on answers, follow-ups sent to askers once an officer answered, group titles
+    """
+    CREATE TABLE feedback (
+        report_id    INTEGER NOT NULL REFERENCES reports (id),   -- the answer voted on
+        platform     TEXT NOT NULL,
+        chat_id      TEXT NOT NULL,            -- where the answer (and its buttons) is
+        user_id      TEXT NOT NULL,            -- who voted: one vote per person per answer
+        vote         TEXT NOT NULL,            -- up | down
+        rumor_id     TEXT,                     -- the entry the answer showed
+        voted_at     TEXT NOT NULL,            -- the last change, ISO 8601 UTC
+        PRIMARY KEY (report_id, user_id)
+    );
+    CREATE INDEX feedback_voted ON feedback (voted_at);
+    CREATE TABLE follow_ups (
+        report_id    INTEGER PRIMARY KEY REFERENCES reports (id),
+        platform     TEXT NOT NULL,
+        chat_id      TEXT NOT NULL,            -- the private chat or group the question came from
+        rumor_id     TEXT NOT NULL,            -- the entry the officer linked it to
+        outcome      TEXT NOT NULL,            -- sent | blocked | failed | repeated | answered | expired | predates
+        decided_at   TEXT NOT NULL
+    );
+    CREATE INDEX follow_ups_chat ON follow_ups (platform, chat_id, rumor_id, outcome);
+    -- reports linked before follow-ups existed are not followed up now, months later
+    INSERT INTO follow_ups (report_id, platform, chat_id, rumor_id, outcome, decided_at)
+        SELECT r.id, r.platform, r.chat_id, v.rumor_id, 'predates', v.reviewed_at
+        FROM report_reviews v JOIN reports r ON r.id = v.report_id
+        WHERE v.status = 'linked' AND v.rumor_id IS NOT NULL;
+    CREATE TABLE chat_titles (
+        platform     TEXT NOT NULL,
+        chat_id      TEXT NOT NULL,
+        title        TEXT NOT NULL,            -- the group's name, shown in statistics
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    """,
 )
+
+# The entry a report is about: the one an officer linked it to, else the one the bot matched.
+# (A `possible` answer names candidates, not an entry.)
+REPORT_ENTRY = """COALESCE(CASE WHEN v.status = 'linked' THEN v.rumor_id END,
+                           CASE WHEN r.band = 'match' THEN r.rumor_id END)"""
+# Vietnam keeps UTC+7 all year: statistics count days as officers live them.
+LOCAL_DAY = "date(r.created_at, '+7 hours')"
+# A report is disputed while someone's current vote on its answer is 👎 and no officer reviewed it since.
+DISPUTED = """EXISTS (SELECT 1 FROM feedback f WHERE f.report_id = r.id AND f.vote = 'down'
+                      AND (v.reviewed_at IS NULL OR f.voted_at > v.reviewed_at))"""
 
 
 @dataclass(frozen=True)
@@ -177,6 +222,47 @@ class ReportRow:
     rumor_id: str | None
     score: float
     band: str
+
+
+@dataclass(frozen=True)
+class VoteRecord:
+    """A person's 👍 or 👎 on one answer."""
+
+    report_id: int
+    platform: str
+    chat_id: str
+    user_id: str
+    vote: str  # up | down
+    rumor_id: str | None
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """👎 votes on an answer since an officer last reviewed it, and the entry that answer showed."""
+
+    votes: int
+    rumor_id: str | None
+
+
+@dataclass(frozen=True)
+class EntryDay:
+    """How many reports of one kind were about one entry on one day (Vietnam time)."""
+
+    rumor_id: str
+    kind: str
+    day: dt.date
+    count: int
+
+
+@dataclass(frozen=True)
+class LoggedReport:
+    """A report with what became of it: its review and the votes on its answer."""
+
+    report: ReportRow
+    review_status: str | None
+    review_rumor: str | None
+    votes_up: int
+    votes_down: int
 
 
 P = ParamSpec("P")
@@ -260,6 +346,13 @@ def _json(value: Any) -> str | None:
 
 def _report(row: Any) -> ReportRow:
     return ReportRow(**{**dict(row), "created_at": dt.datetime.fromisoformat(row["created_at"])})
+
+
+def _report_and(row: Any, *extra: str) -> tuple[ReportRow, dict[str, Any]]:
+    """A report row selected with more columns: the report, and those columns by name."""
+    values = dict(row)
+    more = {name: values.pop(name) for name in extra}
+    return _report(values), more
 
 
 def utcnow() -> dt.datetime:
@@ -503,6 +596,11 @@ class Storage:
                          *, link_reports: Iterable[int] = ()) -> None:
         """Store (or replace) an officer's entry with its audit row — and, for an entry made from a
         report, the link of that report's group — in one transaction."""
+        await self._upsert_entry(entry_id, data, audit)
+        await self._insert_reviews(link_reports, "linked", entry_id, f"{audit.platform}:{audit.user_id}",
+                                   utcnow().isoformat())
+
+    async def _upsert_entry(self, entry_id: str, data: dict[str, Any], audit: AuditRecord) -> None:
         by = f"{audit.platform}:{audit.user_id}"
         now = utcnow().isoformat()
         await self._db.execute(
@@ -513,13 +611,15 @@ class Storage:
             (entry_id, _json(data), now, by, now, by),
         )
         await self._insert_audit(audit)
-        await self._insert_reviews(link_reports, "linked", entry_id, by, now)
 
     async def _insert_reviews(self, report_ids: Iterable[int], status: str, rumor_id: str | None,
                               by: str, now: str) -> None:
+        # A report is reviewed again only when its answer was disputed (👎) since: it was in the queue.
         await self._db.executemany(
             """INSERT INTO report_reviews (report_id, status, rumor_id, reviewed_by, reviewed_at)
-               VALUES (?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING""",
+               VALUES (?, ?, ?, ?, ?) ON CONFLICT (report_id) DO UPDATE SET status = excluded.status,
+                   rumor_id = excluded.rumor_id, reviewed_by = excluded.reviewed_by,
+                   reviewed_at = excluded.reviewed_at""",
             [(report_id, status, rumor_id, by, now) for report_id in report_ids],
         )
 
@@ -548,10 +648,12 @@ class Storage:
 
     @serialized
     async def pending_reports(self, limit: int = 1000) -> list[ReportRow]:
-        """Reports people asked about that the catalogue did not answer and no officer handled, newest first."""
+        """Reports people asked about that the catalogue did not answer and no officer handled, and
+        answers someone disputed (👎) since an officer last reviewed them; newest first."""
         async with self._db.execute(
-            """SELECT r.* FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
-               WHERE v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible')
+            f"""SELECT r.* FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
+               WHERE (v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible'))
+                  OR {DISPUTED}
                ORDER BY r.id DESC LIMIT ?""",
             (limit,),
         ) as cur:
@@ -643,3 +745,195 @@ class Storage:
             (platform, chat_id, since.astimezone(dt.UTC).isoformat()),
         ) as cur:
             return await cur.fetchone() is not None
+
+    # -- feedback -------------------------------------------------------------------------------------
+
+    @serialized
+    async def record_vote(self, vote: VoteRecord) -> str | None:
+        """Store a person's vote on an answer; return their previous vote (None for a first vote).
+        The same vote again changes nothing, not even its time."""
+        async with self._db.execute(
+            "SELECT vote FROM feedback WHERE report_id = ? AND user_id = ?", (vote.report_id, vote.user_id)
+        ) as cur:
+            row = await cur.fetchone()
+        previous = str(row[0]) if row else None
+        if previous != vote.vote:
+            await self._db.execute(
+                """INSERT INTO feedback (report_id, platform, chat_id, user_id, vote, rumor_id, voted_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, user_id)
+                   DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at""",
+                (vote.report_id, vote.platform, vote.chat_id, vote.user_id, vote.vote, vote.rumor_id,
+                 utcnow().isoformat()),
+            )
+        return previous
+
+    @serialized
+    async def vote_counts(self, report_id: int) -> tuple[int, int]:
+        """👍 and 👎 on one answer."""
+        async with self._db.execute(
+            """SELECT COALESCE(SUM(vote = 'up'), 0), COALESCE(SUM(vote = 'down'), 0)
+               FROM feedback WHERE report_id = ?""",
+            (report_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    @serialized
+    async def disputes(self, report_ids: Sequence[int]) -> dict[int, Dispute]:
+        """The disputed reports among `report_ids`: 👎 votes cast since the last review, and the entry shown."""
+        if not report_ids:
+            return {}
+        marks = ", ".join("?" * len(report_ids))
+        async with self._db.execute(
+            f"""SELECT r.id, COUNT(*), MAX(f.rumor_id) FROM reports r
+                JOIN feedback f ON f.report_id = r.id AND f.vote = 'down'
+                LEFT JOIN report_reviews v ON v.report_id = r.id
+                WHERE r.id IN ({marks}) AND (v.reviewed_at IS NULL OR f.voted_at > v.reviewed_at)
+                GROUP BY r.id""",
+            tuple(report_ids),
+        ) as cur:
+            return {int(row[0]): Dispute(int(row[1]), row[2]) for row in await cur.fetchall()}
+
+    @serialized
+    async def report_entry(self, report_id: int) -> str | None:
+        """The entry a report is about (linked by an officer, else matched by the bot), or None."""
+        async with self._db.execute(
+            f"""SELECT {REPORT_ENTRY} FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
+                WHERE r.id = ?""",
+            (report_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    # -- follow-ups -----------------------------------------------------------------------------------
+
+    @serialized
+    async def unfollowed_reports(self, platform: str) -> list[tuple[ReportRow, str]]:
+        """Questions asked on `platform` that an officer linked to an entry, with that entry, whose
+        follow-up was not decided yet; oldest first."""
+        async with self._db.execute(
+            """SELECT r.*, v.rumor_id AS linked_rumor FROM reports r
+               JOIN report_reviews v ON v.report_id = r.id AND v.status = 'linked' AND v.rumor_id IS NOT NULL
+               LEFT JOIN follow_ups u ON u.report_id = r.id
+               WHERE u.report_id IS NULL AND r.kind = 'asked' AND r.platform = ?
+               ORDER BY r.id""",
+            (platform,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(report, str(extra["linked_rumor"])) for report, extra in
+                (_report_and(row, "linked_rumor") for row in rows)]
+
+    @serialized
+    async def followed_up(self, platform: str, chat_id: str, rumor_id: str) -> bool:
+        """Whether this chat was already sent a follow-up about this entry."""
+        async with self._db.execute(
+            "SELECT 1 FROM follow_ups WHERE platform = ? AND chat_id = ? AND rumor_id = ? AND outcome = 'sent'",
+            (platform, chat_id, rumor_id),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    @serialized
+    async def record_follow_up(self, report_ids: Sequence[int], platform: str, chat_id: str, rumor_id: str,
+                               outcome: str) -> None:
+        now = utcnow().isoformat()
+        await self._db.executemany(
+            """INSERT INTO follow_ups (report_id, platform, chat_id, rumor_id, outcome, decided_at)
+               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING""",
+            [(report_id, platform, chat_id, rumor_id, outcome, now) for report_id in report_ids],
+        )
+
+    # -- statistics -----------------------------------------------------------------------------------
+
+    @serialized
+    async def report_totals(self, since: dt.datetime) -> dict[tuple[str, str], int]:
+        """(kind, band) -> reports since `since`."""
+        async with self._db.execute(
+            "SELECT kind, band, COUNT(*) FROM reports WHERE created_at >= ? GROUP BY kind, band",
+            (since.astimezone(dt.UTC).isoformat(),),
+        ) as cur:
+            return {(str(row[0]), str(row[1])): int(row[2]) for row in await cur.fetchall()}
+
+    @serialized
+    async def entry_days(self, since: dt.datetime) -> list[EntryDay]:
+        """Per entry, kind and day (Vietnam time): how many reports were about it."""
+        async with self._db.execute(
+            f"""SELECT {REPORT_ENTRY} AS entry, r.kind, {LOCAL_DAY} AS day, COUNT(*) AS n
+                FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
+                WHERE r.created_at >= ? AND entry IS NOT NULL
+                GROUP BY entry, r.kind, day ORDER BY day""",
+            (since.astimezone(dt.UTC).isoformat(),),
+        ) as cur:
+            return [EntryDay(str(row["entry"]), str(row["kind"]), dt.date.fromisoformat(row["day"]), int(row["n"]))
+                    for row in await cur.fetchall()]
+
+    @serialized
+    async def sightings_by_chat(self, since: dt.datetime) -> list[tuple[str, str, str, int]]:
+        """(entry, platform, chat id, count) of the rumors seen in watched groups since `since`."""
+        async with self._db.execute(
+            f"""SELECT {REPORT_ENTRY} AS entry, r.platform, r.chat_id, COUNT(*) AS n
+                FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
+                WHERE r.created_at >= ? AND r.kind = 'seen' AND entry IS NOT NULL
+                GROUP BY entry, r.platform, r.chat_id ORDER BY n DESC""",
+            (since.astimezone(dt.UTC).isoformat(),),
+        ) as cur:
+            return [(str(row[0]), str(row[1]), str(row[2]), int(row[3])) for row in await cur.fetchall()]
+
+    @serialized
+    async def feedback_by_entry(self, since: dt.datetime) -> dict[str, tuple[int, int]]:
+        """Entry -> (👍, 👎) of the votes cast or changed since `since`."""
+        async with self._db.execute(
+            """SELECT COALESCE(rumor_id, ''), SUM(vote = 'up'), SUM(vote = 'down') FROM feedback
+               WHERE voted_at >= ? GROUP BY rumor_id""",
+            (since.astimezone(dt.UTC).isoformat(),),
+        ) as cur:
+            return {str(row[0]): (int(row[1]), int(row[2])) for row in await cur.fetchall()}
+
+    @serialized
+    async def follow_up_outcomes(self, since: dt.datetime) -> dict[str, int]:
+        async with self._db.execute(
+            "SELECT outcome, COUNT(DISTINCT platform || ':' || chat_id || ':' || rumor_id) FROM follow_ups "
+            "WHERE decided_at >= ? GROUP BY outcome",
+            (since.astimezone(dt.UTC).isoformat(),),
+        ) as cur:
+            return {str(row[0]): int(row[1]) for row in await cur.fetchall()}
+
+    @serialized
+    async def chat_titles(self) -> dict[tuple[str, str], str]:
+        async with self._db.execute("SELECT platform, chat_id, title FROM chat_titles") as cur:
+            return {(str(row[0]), str(row[1])): str(row[2]) for row in await cur.fetchall()}
+
+    @serialized
+    async def set_chat_title(self, platform: str, chat_id: str, title: str) -> None:
+        await self._db.execute(
+            """INSERT INTO chat_titles (platform, chat_id, title, updated_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT (platform, chat_id)
+               DO UPDATE SET title = excluded.title, updated_at = excluded.updated_at""",
+            (platform, chat_id, title, utcnow().isoformat()),
+        )
+
+    # -- exports and imports ----------------------------------------------------------------------------
+
+    @serialized
+    async def report_log(self, since: dt.datetime | None = None) -> list[LoggedReport]:
+        """Every report since `since` (all without), oldest first, with its review and its votes."""
+        async with self._db.execute(
+            """SELECT r.*, v.status AS review_status, v.rumor_id AS review_rumor,
+                      (SELECT COUNT(*) FROM feedback f WHERE f.report_id = r.id AND f.vote = 'up') AS votes_up,
+                      (SELECT COUNT(*) FROM feedback f WHERE f.report_id = r.id AND f.vote = 'down') AS votes_down
+               FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
+               WHERE r.created_at >= ? ORDER BY r.id""",
+            ((since or dt.datetime.min.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat(),),
+        ) as cur:
+            rows = await cur.fetchall()
+        logged = []
+        for row in rows:
+            report, extra = _report_and(row, "review_status", "review_rumor", "votes_up", "votes_down")
+            logged.append(LoggedReport(report, extra["review_status"], extra["review_rumor"],
+                                       int(extra["votes_up"]), int(extra["votes_down"])))
+        return logged
+
+    @serialized
+    async def import_entries(self, entries: Sequence[tuple[str, dict[str, Any], AuditRecord]]) -> None:
+        """Store several entries with their audit rows in one transaction: all of them, or none."""
+        for entry_id, data, audit in entries:
+            await self._upsert_entry(entry_id, data, audit)

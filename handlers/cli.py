@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
+import getpass
 import json
 import logging
 import sys
@@ -25,7 +27,10 @@ from bot.evaluation import (
     load_cases,
     shortfalls,
 )
+from bot.exports import ExportFormat, export_catalogue, import_catalogue, plan_import, reports_csv
 from bot.logs import setup_logging
+from bot.statistics import VIETNAM
+from bot.storage import Storage
 from handlers.plain_text import render_plain
 
 log = logging.getLogger("kiemchung")
@@ -62,7 +67,78 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="validate a catalogue file")
     add_config(validate)
     validate.add_argument("file", nargs="?", type=Path, help="catalogue file (default: the configured one)")
+
+    export = sub.add_parser("export", help="write the merged catalogue (shipped + officers' entries)")
+    add_config(export)
+    export.add_argument("--format", choices=[f.value for f in ExportFormat], default=ExportFormat.YAML.value,
+                        help="yaml (the shipped file's format), csv, or claimreview (schema.org JSON-LD)")
+    export.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+
+    reports = sub.add_parser("reports", help="write the report log as CSV (without user ids)")
+    add_config(reports)
+    reports.add_argument("--since", type=parse_since, help="first day (YYYY-MM-DD, Vietnam time); default: all")
+    reports.add_argument("--format", choices=["csv"], default="csv")
+    reports.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+
+    importing = sub.add_parser("import", help="validate a catalogue file and merge it into the database")
+    add_config(importing)
+    importing.add_argument("file", type=Path, help="catalogue file (format: data/known_rumors.yaml)")
+    importing.add_argument("--dry-run", action="store_true", help="validate and tell what would change; save nothing")
     return parser
+
+
+def parse_since(value: str) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+    return dt.datetime.combine(day, dt.time(), VIETNAM)
+
+
+def write_out(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text.removeprefix("\ufeff"))  # a byte-order mark only belongs in a file
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"{output}: written", file=sys.stderr)
+
+
+async def command_export(config: Config, form: ExportFormat, output: Path | None) -> int:
+    core = await Core.open(config)
+    try:
+        write_out(export_catalogue(core.catalogue, form), output)
+    finally:
+        await core.close()
+    return 0
+
+
+async def command_reports(config: Config, since: dt.datetime | None, output: Path | None) -> int:
+    storage = await Storage.open(config.database)
+    try:
+        write_out(reports_csv(await storage.report_log(since)), output)
+    finally:
+        await storage.close()
+    return 0
+
+
+async def command_import(config: Config, file: Path, dry_run: bool) -> int:
+    incoming = load_catalogue(file)  # every problem named, before anything is opened or saved
+    core = await Core.open(config)
+    try:
+        assert core.storage is not None
+        if dry_run:
+            plan = plan_import(core.catalogue, incoming)
+        else:
+            plan = await import_catalogue(core.storage, core.catalogue, incoming, "cli", getpass.getuser(),
+                                          str(file))
+    finally:
+        await core.close()
+    verb = "would import" if dry_run else "imported"
+    print(f"{file}: {verb} {len(plan.new)} new, {len(plan.changed)} changed; {len(plan.unchanged)} unchanged")
+    for label, rumors in (("new", plan.new), ("changed", plan.changed)):
+        for rumor in rumors:
+            print(f"  {label}: {rumor.id}")
+    return 0
 
 
 def checker_for(config: Config, rumors_file: Path | None) -> Checker:
@@ -161,6 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return command_eval(config, args)
         if args.command == "validate":
             return command_validate(config, args.file)
+        if args.command == "export":
+            return asyncio.run(command_export(config, ExportFormat(args.format), args.output))
+        if args.command == "reports":
+            return asyncio.run(command_reports(config, args.since, args.output))
+        if args.command == "import":
+            return asyncio.run(command_import(config, args.file, args.dry_run))
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2

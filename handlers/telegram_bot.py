@@ -28,6 +28,7 @@ from bot.core import Core
 from bot.groups import PAYLOAD_PATTERN
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
+from handlers.telegram_feedback import FEEDBACK_BUTTONS, FeedbackHandlers
 from handlers.telegram_groups import GroupHandlers, MentionsBot
 from handlers.telegram_messages import MEDIA, Context, request_for, send_reply, text_of
 from handlers.telegram_officers import OFFICER_BUTTONS, OfficerHandlers
@@ -96,6 +97,14 @@ class TelegramAdapter:
             application.add_handler(CommandHandler(["thuhoi", "revoke"], officers.command("revoke")))
             application.add_handler(CallbackQueryHandler(officers.press, pattern=OFFICER_BUTTONS))
             self.core.checker.listeners.append(officers.notifier(application))
+            feedback = FeedbackHandlers(self.core, self.locale)
+            application.add_handler(CallbackQueryHandler(feedback.vote, pattern=FEEDBACK_BUTTONS))
+            application.add_handler(CommandHandler(["thongke", "stats"], feedback.stats))
+            application.add_handler(CommandHandler(["xuat", "export"], feedback.export))
+            # after every other handler (group 1): a group's title, for /thongke, never delays an answer
+            application.add_handler(MessageHandler(filters.ChatType.GROUPS, feedback.remember_title), group=1)
+            self.core.officers.link_listeners.append(feedback.link_listener(application))
+            feedback.schedule(application)
         application.add_handler(MessageHandler(
             private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.check_private
         ))

@@ -236,9 +236,14 @@ def webhook_app(adapter: ZaloAdapter, pending: set[asyncio.Task[None]]) -> web.A
 async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | None = None) -> None:
     settings = core.config.zalo
     client = ZaloClient(settings.token, settings.base_url, http)
+    from handlers.zalo_followups import ZaloFollowUps  # it builds on this module
+
+    follow_ups: ZaloFollowUps | None = None
     try:
         me = await client.get_me()
         adapter = ZaloAdapter(core, client, settings, str(me.get("account_name") or ""))
+        follow_ups = ZaloFollowUps(adapter)
+        await follow_ups.deliver()  # questions linked while the Zalo bot was not running
         log.info("Zalo bot %s (%s mode)", me.get("account_name", "?"), settings.mode)
         if settings.mode == "polling":
             with contextlib.suppress(ZaloApiError):  # 404 when none is set
@@ -257,4 +262,6 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
         if pending:
             await asyncio.wait(pending, timeout=10)
     finally:
+        if follow_ups is not None:
+            await follow_ups.close()
         await client.close()

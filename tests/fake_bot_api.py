@@ -108,6 +108,24 @@ def update_type(update: dict[str, Any]) -> str:
     return next(key for key in update if key != "update_id")
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot uploaded in a multipart request."""
+
+    filename: str
+    content: bytes
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR chunk; None when `data` is not a PNG."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+
+
 @dataclass
 class Call:
     method: str
@@ -130,6 +148,7 @@ class FakeBotApi(LocalApiServer):
         self.dropped: list[dict[str, Any]] = []  # updates of types the bot did not ask for
         self.fail_next: dict[str, int] = {}  # method -> how many calls to answer with an error
         self.messages: list[dict[str, Any]] = []  # every message the bot sent, as Telegram returned it
+        self.blocked: set[int] = set()  # chats of users who blocked the bot: sending there is refused (403)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
@@ -180,7 +199,8 @@ class FakeBotApi(LocalApiServer):
             else:
                 form = await request.post()
                 for key, value in form.items():
-                    params[key] = value if isinstance(value, str) else "<file>"
+                    # an uploaded file (sendPhoto, sendDocument): kept, so tests can open what the bot sent
+                    params[key] = value if isinstance(value, str) else Upload(value.filename, value.file.read())
         for key in ("reply_markup", "reply_parameters", "link_preview_options", "allowed_updates", "commands"):
             if isinstance(params.get(key), str):
                 with contextlib.suppress(ValueError):
@@ -199,6 +219,8 @@ class FakeBotApi(LocalApiServer):
         if self.fail_next.get(method, 0) > 0:
             self.fail_next[method] -= 1
             return self._error(500, "Internal Server Error: injected")
+        if method in SENDING and int(params.get("chat_id") or 0) in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return web.json_response({"ok": True, "result": True})
@@ -273,13 +295,32 @@ class FakeBotApi(LocalApiServer):
             content["reply_markup"] = params["reply_markup"]
         return self._ok(self._message(params, **content))
 
+    def _check_caption(self, params: dict[str, Any]) -> str | None:
+        return self._check_html(params, "caption", CAPTION_LIMIT) if "caption" in params else None
+
     async def _api_sendPhoto(self, params: dict[str, Any]) -> web.Response:
-        if "caption" in params:
-            problem = self._check_html(params, "caption", CAPTION_LIMIT)
-            if problem:
-                return self._error(400, problem)
-        return self._ok(self._message(params, photo=[{"file_id": "p1", "file_unique_id": "u1", "width": 1,
-                                                       "height": 1}]))
+        problem = self._check_caption(params)
+        if problem:
+            return self._error(400, problem)
+        photo = params.get("photo")
+        size = png_size(photo.content) if isinstance(photo, Upload) else (1, 1)
+        if size is None:
+            self.violations.append("sendPhoto: the uploaded photo is not a PNG")
+            return self._error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        return self._ok(self._message(params, photo=[{"file_id": "p1", "file_unique_id": "u1", "width": size[0],
+                                                       "height": size[1]}]))
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> web.Response:
+        problem = self._check_caption(params)
+        if problem:
+            return self._error(400, problem)
+        document = params.get("document")
+        if not isinstance(document, Upload) or not document.content:
+            self.violations.append("sendDocument without an uploaded file")
+            return self._error(400, "Bad Request: file must be non-empty")
+        return self._ok(self._message(params, document={"file_id": "d1", "file_unique_id": "u2",
+                                                        "file_name": document.filename,
+                                                        "file_size": len(document.content)}))
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> web.Response:
         problem = self._check_html(params, "text", MESSAGE_LIMIT) or self._check_buttons(params)

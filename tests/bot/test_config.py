@@ -94,3 +94,15 @@ def test_unquoted_on_and_off_are_modes_not_booleans(tmp_path: Path) -> None:
 
 def test_example_config_states_the_built_in_group_defaults() -> None:
     assert load_config(REPO / "config.example.yaml", environ={}).groups == GroupPolicy()
+
+
+def test_digest_is_weekly_by_default_and_can_be_moved_or_turned_off(tmp_path: Path) -> None:
+    default = load_config(write(tmp_path, "{}\n"), environ={}).digest
+    assert (default.enabled, default.weekday, default.hour) == (True, 0, 8)
+    moved = load_config(write(tmp_path, "digest:\n  weekday: Chủ nhật\n  hour: 20\n"), environ={}).digest
+    assert (moved.enabled, moved.weekday, moved.hour) == (True, 6, 20)
+    assert load_config(write(tmp_path, "digest: off\n"), environ={}).digest.enabled is False
+    with pytest.raises(ConfigError, match=r"digest\.weekday: must be a day name"):
+        load_config(write(tmp_path, "digest:\n  weekday: someday\n"), environ={})
+    with pytest.raises(ConfigError, match=r"digest\.hour"):
+        load_config(write(tmp_path, "digest:\n  hour: 24\n"), environ={})

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
 
 from bot.checking import ChatType, CheckRequest, ReportKind
-from bot.config import Config
 from bot.core import Core
 from bot.matching import Band
 from bot.officers import (
@@ -22,24 +20,14 @@ from bot.officers import (
     parse_payload,
 )
 from bot.storage import ReportRow
+from tests.bot.conftest import MEMBER, OFFICER, OWNER
 
-OWNER, OFFICER, MEMBER = "7000", "7001", "5001"
 CLAIM = ("Thông báo khẩn: toàn bộ khu phố cổ Hội An sẽ bị cắt nước sạch 3 ngày liên tiếp từ thứ Hai tuần sau, "
          "bà con tích trữ nước ngay.")
 FORM = f"""claim: {CLAIM}
 verdict: sai
 summary: Công ty cấp nước không có kế hoạch ngừng cấp nước khu phố cổ.
 source: https://capnuocquangnam.example/thong-bao"""
-
-
-@pytest.fixture
-async def core(config: Config) -> AsyncIterator[Core]:
-    config = replace(config, owners=(int(OWNER),), officers=(int(OFFICER),), officers_chat=-1009876543210)
-    core = await Core.open(config)
-    try:
-        yield core
-    finally:
-        await core.close()
 
 
 def desk_of(core: Core) -> OfficerDesk:
