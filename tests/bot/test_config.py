@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SHIPPED_CATALOGUE, ConfigError, load_config
+from bot.config import SHIPPED_CATALOGUE, ConfigError, load_config, parse_config
 from bot.groups import GroupPolicy, WatchMode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,3 +94,11 @@ def test_unquoted_on_and_off_are_modes_not_booleans(tmp_path: Path) -> None:
 
 def test_example_config_states_the_built_in_group_defaults() -> None:
     assert load_config(REPO / "config.example.yaml", environ={}).groups == GroupPolicy()
+
+
+def test_retention_and_private_limit(tmp_path: Path) -> None:
+    assert parse_config({}, "config.yaml", tmp_path, {}).retention_days is None
+    config = parse_config({"retention_days": 30, "private_messages_per_minute": 10}, "config.yaml", tmp_path, {})
+    assert (config.retention_days, config.private_messages_per_minute) == (30, 10)
+    with pytest.raises(ConfigError, match="retention_days: must be a number from 1"):
+        parse_config({"retention_days": 0}, "config.yaml", tmp_path, {})
