@@ -105,6 +105,11 @@ class Config:
     )
     groups: GroupPolicy = field(default_factory=GroupPolicy)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    # A person's private messages the bot answers in any minute; past it one notice, then silence.
+    # 20: forwarding rumors one by one, or stepping through /them, stays far below it (the e2e
+    # tests never send more than 8 a minute from one person); a flood costs at most 21 replies a minute.
+    private_messages_per_minute: int = 20
+    retention_days: int | None = None  # report texts older than this are blanked daily; None keeps them
     log_level: str = "INFO"
     source: str = "built-in defaults"  # where this configuration came from, for messages
 
@@ -241,7 +246,8 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         raise ConfigError(f"{origin}: must be a mapping of keys to values")
     top = _Reader(data, "", origin)
     top.check_known({"telegram", "zalo", "database", "catalogue", "owners", "officers", "officers_chat",
-                     "language", "matching", "groups", "digest", "log_level"})
+                     "language", "matching", "groups", "digest", "log_level", "private_messages_per_minute",
+                     "retention_days"})
     tg = top.section("telegram")
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
     zalo = parse_zalo(top.section("zalo"), environ)
@@ -259,6 +265,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     if possible_threshold > match_threshold:
         raise matching.fail("possible_threshold", "must not be above match_threshold")
     groups = parse_groups(top.section("groups"))
+    retention = top.number("retention_days", 0, 1, 36500) if top.data.get("retention_days") is not None else None
     log_level = top.text("log_level", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise top.fail("log_level", f"must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -279,6 +286,8 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         thresholds=Thresholds(match_threshold, possible_threshold),
         groups=groups,
         digest=parse_digest(top),
+        private_messages_per_minute=int(top.number("private_messages_per_minute", 20, 1, 1000)),
+        retention_days=int(retention) if retention is not None else None,
         log_level=log_level,
         source=origin,
     )

@@ -12,6 +12,7 @@ from bot.groups import GroupWatch
 from bot.lexical_matcher import LexicalMatcher
 from bot.matching import Matcher, Thresholds
 from bot.officers import OfficerDesk
+from bot.privacy import Privacy
 from bot.storage import Storage
 
 
@@ -29,6 +30,7 @@ class Core:
     storage: Storage | None
     officers: OfficerDesk | None = None  # needs the database: officers' entries and rights live there
     groups: GroupWatch | None = None  # needs storage: settings and the warning history live there
+    privacy: Privacy | None = None  # retention and /quen work on the database
 
     @classmethod
     async def open(cls, config: Config, *, with_storage: bool = True) -> Core:
@@ -42,6 +44,7 @@ class Core:
         if storage is not None:
             core.officers = OfficerDesk(config, shipped, catalogue, storage, matcher, core.apply_catalogue)
             core.groups = GroupWatch(matcher, storage, config.groups, config.language)
+            core.privacy = Privacy(storage, config.retention_days, config.language)
         return core
 
     def apply_catalogue(self, catalogue: Catalogue) -> None:

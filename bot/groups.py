@@ -320,6 +320,9 @@ class GroupStore(Protocol):
 
     async def migrated_into_since(self, platform: str, chat_id: str, since: dt.datetime) -> bool: ...
 
+    async def record_refusal(self, platform: str, chat_id: str | None, user_id: str, target: str,
+                             detail: str = "") -> None: ...
+
 
 @dataclass(frozen=True)
 class WatchOutcome:
@@ -342,6 +345,11 @@ class GroupWatch:
 
     async def set_mode(self, platform: str, chat_id: str, mode: WatchMode, changed_by: str | None) -> None:
         await self.store.set_group_mode(platform, chat_id, mode, changed_by)
+
+    async def refused(self, platform: str, chat_id: str | None, user_id: str, target: str, detail: str = "") -> None:
+        """Someone not an admin of the group tried to change its settings (or pressed a stale button):
+        recorded in the audit, like officers' refusals, so a group's admins can be told who tried."""
+        await self.store.record_refusal(platform, chat_id, user_id, target, detail)
 
     async def settings(self, platform: str, chat_id: str, reads_all_messages: bool) -> Reply:
         return settings_reply(await self.mode(platform, chat_id), reads_all_messages, self.policy, self.locale)

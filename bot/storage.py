@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import aiosqlite
 from bot.checking import CheckRequest
 from bot.groups import WatchMode
 from bot.matching import MatchResult
+from bot.normalize import folded
 
 # Each migration runs once, in order, in one transaction; PRAGMA user_version records the last.
 # Never edit a released migration: append a new one.
@@ -191,6 +193,15 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (platform, chat_id)
     );
     """,
+    # 7: hardening — one report per person, text and day; texts purged (retention, /quen) keep their counts
+    """
+    ALTER TABLE reports ADD COLUMN text_key TEXT;     -- hash of the folded text, NULL once purged
+    ALTER TABLE reports ADD COLUMN purged_at TEXT;    -- when the text was blanked, NULL while kept
+    -- a person sending the same text again the same (UTC) day is counted once
+    CREATE UNIQUE INDEX reports_once_a_day ON reports (platform, user_id, kind, text_key, substr(created_at, 1, 10))
+        WHERE user_id IS NOT NULL AND text_key IS NOT NULL;
+    CREATE INDEX reports_user ON reports (platform, user_id) WHERE user_id IS NOT NULL;
+    """,
 )
 
 # The entry a report is about: the one an officer linked it to, else the one the bot matched.
@@ -222,6 +233,8 @@ class ReportRow:
     rumor_id: str | None
     score: float
     band: str
+    text_key: str | None = None
+    purged_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -355,6 +368,17 @@ def _report_and(row: Any, *extra: str) -> tuple[ReportRow, dict[str, Any]]:
     return _report(values), more
 
 
+def text_key(text: str) -> str:
+    """What makes two reports "the same text": their folded views (case, accents, spacing, emoji and
+    forwarding boilerplate aside), hashed so the key says nothing once the text is purged."""
+    return hashlib.sha256(folded(text).encode()).hexdigest()[:32]
+
+
+# Forward origins that name a person: blanked with the text when a report is purged.
+PERSONAL_ORIGINS = ("user", "hidden_user")
+PURGED_TEXT = ""
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -431,20 +455,24 @@ class Storage:
 
     @serialized
     async def record_report(self, request: CheckRequest, result: MatchResult) -> int:
+        """Log a check; return its report id. The same platform message, or the same person sending
+        the same text again the same day, is one report: the id of the first is returned."""
         origin = request.origin
         rumor = result.rumor if result.band.value != "none" else None
+        now = utcnow().isoformat()
+        key = text_key(request.text) if request.user_id is not None else None
         values = (
-            utcnow().isoformat(), request.platform, request.chat_id, request.chat_type.value,
+            now, request.platform, request.chat_id, request.chat_type.value,
             request.user_id, request.message_id, request.kind.value, request.text,
             origin.kind if origin else None, origin.name if origin else None,
             origin.id if origin else None,
             origin.date.isoformat() if origin and origin.date else None,
-            rumor.id if rumor else None, result.score, result.band.value,
+            rumor.id if rumor else None, result.score, result.band.value, key,
         )
         async with self._db.execute(
             """INSERT INTO reports (created_at, platform, chat_id, chat_type, user_id, message_id, kind,
-                   text, origin_kind, origin_name, origin_id, origin_date, rumor_id, score, band)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   text, origin_kind, origin_name, origin_id, origin_date, rumor_id, score, band, text_key)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT DO NOTHING RETURNING id""",
             values,
         ) as cur:
@@ -452,8 +480,13 @@ class Storage:
         if row is not None:
             return int(row[0])
         async with self._db.execute(
-            "SELECT id FROM reports WHERE platform = ? AND chat_id = ? AND message_id = ? AND kind = ?",
-            (request.platform, request.chat_id, request.message_id, request.kind.value),
+            """SELECT id FROM reports WHERE platform = ? AND chat_id = ? AND message_id = ? AND kind = ?
+               UNION ALL
+               SELECT id FROM reports WHERE platform = ? AND user_id = ? AND kind = ? AND text_key = ?
+                   AND substr(created_at, 1, 10) = ?
+               LIMIT 1""",
+            (request.platform, request.chat_id, request.message_id, request.kind.value,
+             request.platform, request.user_id, request.kind.value, key, now[:10]),
         ) as cur:
             existing = await cur.fetchone()
         assert existing is not None, "conflict without an existing row"
@@ -528,6 +561,49 @@ class Storage:
         ) as cur:
             return cur.rowcount
 
+    # -- privacy ----------------------------------------------------------------------------------
+
+    async def _purge_reports(self, where: str, args: Sequence[Any]) -> int:
+        """Blank the texts (and the names of people they were forwarded from) of the reports `where`
+        selects; the rows, their entry, band, score, chat and time stay, so every count stays."""
+        async with self._db.execute(
+            f"""UPDATE reports SET text = ?, text_key = NULL, purged_at = ?,
+                   origin_name = CASE WHEN origin_kind IN {PERSONAL_ORIGINS} THEN NULL ELSE origin_name END,
+                   origin_id = CASE WHEN origin_kind IN {PERSONAL_ORIGINS} THEN NULL ELSE origin_id END
+                WHERE purged_at IS NULL AND ({where})""",
+            (PURGED_TEXT, utcnow().isoformat(), *args),
+        ) as cur:
+            return cur.rowcount
+
+    @serialized
+    async def purge_reports_before(self, before: dt.datetime) -> int:
+        """The retention rule: blank the texts of reports made before `before`; how many were blanked."""
+        return await self._purge_reports("created_at < ?", (before.astimezone(dt.UTC).isoformat(),))
+
+    @serialized
+    async def kept_reports_of(self, platform: str, user_id: str) -> int:
+        """How many reports of this person still hold their text."""
+        async with self._db.execute(
+            "SELECT COUNT(*) FROM reports WHERE platform = ? AND user_id = ? AND purged_at IS NULL",
+            (platform, user_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    @serialized
+    async def forget_user(self, platform: str, user_id: str, inbox_paths: Sequence[str]) -> tuple[int, int]:
+        """/quen: blank this person's report texts, and the stored updates they sent that are handled
+        (found by the JSON paths of the sender's id in `inbox_paths`). Returns (reports, updates)."""
+        reports = await self._purge_reports("platform = ? AND user_id = ?", (platform, user_id))
+        sender = " OR ".join(f"json_extract(payload, '{path}') = ?" for path in inbox_paths) or "0"
+        async with self._db.execute(
+            f"""UPDATE inbox SET payload = '{{}}' WHERE platform = ? AND done_at IS NOT NULL AND payload != '{{}}'
+                AND ({sender})""",
+            (platform, *[int(user_id) if user_id.lstrip("-").isdigit() else user_id for _ in inbox_paths]),
+        ) as cur:
+            updates = cur.rowcount
+        return reports, updates
+
     @serialized
     async def count_reports(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM reports") as cur:
@@ -546,6 +622,13 @@ class Storage:
     @serialized
     async def record_audit(self, record: AuditRecord) -> None:
         await self._insert_audit(record)
+
+    @serialized
+    async def record_refusal(self, platform: str, chat_id: str | None, user_id: str, target: str,
+                             detail: str = "") -> None:
+        """A refused attempt outside the officers' desk (a group's settings, a stale button), in the audit."""
+        await self._insert_audit(AuditRecord(platform, user_id, "refused", chat_id=chat_id, target=target,
+                                             after={"detail": detail} if detail else None))
 
     @serialized
     async def audit_for_entry(self, entry_id: str) -> list[AuditRow]:
@@ -652,8 +735,9 @@ class Storage:
         answers someone disputed (👎) since an officer last reviewed them; newest first."""
         async with self._db.execute(
             f"""SELECT r.* FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
-               WHERE (v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible'))
-                  OR {DISPUTED}
+               WHERE ((v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible'))
+                      OR {DISPUTED})
+                  AND r.purged_at IS NULL
                ORDER BY r.id DESC LIMIT ?""",
             (limit,),
         ) as cur:

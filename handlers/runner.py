@@ -9,8 +9,31 @@ import signal
 
 from bot.config import Config
 from bot.core import Core
+from bot.privacy import Privacy
 
 log = logging.getLogger(__name__)
+PURGE_EVERY = 24 * 3600.0  # seconds between two runs of the privacy purge
+
+
+async def purge(privacy: Privacy) -> None:
+    """The privacy purge (retention_days, the inbox's handled updates); a failure waits for the next."""
+    try:
+        purged = await privacy.purge()
+    except Exception:  # the bot keeps answering; the purge is retried at the next run
+        log.exception("the privacy purge failed")
+    else:
+        log.info("privacy purge: %d report text(s) blanked, %d handled update(s) forgotten",
+                 purged.reports, purged.updates)
+
+
+async def purge_daily(privacy: Privacy, stop: asyncio.Event) -> None:
+    """The purge once a day, until `stop` is set (it also ran at start-up, before any update)."""
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PURGE_EVERY)
+        if stop.is_set():
+            return
+        await purge(privacy)
 
 
 async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_signals: bool = True) -> None:
@@ -33,6 +56,9 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
         from handlers.zalo_bot import run_zalo
 
         platforms.append(run_zalo(core, stop))
+    if platforms and core.privacy is not None:
+        await purge(core.privacy)
+        platforms.append(purge_daily(core.privacy, stop))
     try:
         tasks = [asyncio.create_task(p) for p in platforms]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

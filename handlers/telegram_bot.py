@@ -20,6 +20,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -28,11 +29,14 @@ from bot.core import Core
 from bot.groups import PAYLOAD_PATTERN
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
+from bot.privacy import FORGET_PATTERN
 from handlers.telegram_feedback import FEEDBACK_BUTTONS, FeedbackHandlers
+from handlers.telegram_flood import PrivateFloodGate
 from handlers.telegram_groups import GroupHandlers, MentionsBot
 from handlers.telegram_messages import MEDIA, Context, request_for, send_reply, text_of
 from handlers.telegram_officers import OFFICER_BUTTONS, OfficerHandlers
 from handlers.telegram_polling import DurablePoller
+from handlers.telegram_privacy import PrivacyHandlers
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +76,11 @@ class TelegramAdapter:
     def register_handlers(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         private = filters.ChatType.PRIVATE
         groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE  # new messages only, not edits
-        # Order matters: commands first, then buttons and membership, then text, then media
-        # without text; in groups a question to the bot before the watch that sees every message.
+        # Order matters: the flood gate before anything (group -1); then commands, then buttons and
+        # membership, then text, then media without text; in groups a question to the bot before
+        # the watch that sees every message.
+        gate = PrivateFloodGate(self.core.config.private_messages_per_minute, self.locale)
+        application.add_handler(TypeHandler(Update, gate.check), group=-1)
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["huongdan", "help"], self.help))
         application.add_handler(CommandHandler(["kiemtra", "check"], self.groups.check_command))
@@ -81,6 +88,10 @@ class TelegramAdapter:
         application.add_handler(CallbackQueryHandler(self.groups.settings_button, pattern=PAYLOAD_PATTERN))
         application.add_handler(ChatMemberHandler(self.groups.joined, ChatMemberHandler.MY_CHAT_MEMBER))
         application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.groups.migrated))
+        if self.core.privacy is not None:
+            privacy = PrivacyHandlers(self.core.privacy)
+            application.add_handler(CommandHandler(["quen", "forget"], privacy.forget))
+            application.add_handler(CallbackQueryHandler(privacy.confirm, pattern=FORGET_PATTERN))
         if self.core.officers is not None:
             officers = OfficerHandlers(self.core, self.locale)
             application.add_handler(officers.conversation())  # /them /add and its steps, before plain text
@@ -121,6 +132,8 @@ COMMANDS = (
     BotCommand("check", "Check the replied-to message"),
     BotCommand("caidat", "Quản trị viên: chế độ theo dõi nhóm"),
     BotCommand("settings", "Admins: the group's watch mode"),
+    BotCommand("quen", "Xoá nội dung các tin bạn đã gửi"),
+    BotCommand("forget", "Delete the texts you sent"),
     BotCommand("huongdan", "Hướng dẫn sử dụng"),
     BotCommand("help", "How to use"),
     BotCommand("start", "Giới thiệu / About"),

@@ -6,6 +6,7 @@ Every decision is the core's (bot/groups.py); these callbacks gather the facts T
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -89,8 +90,14 @@ class MentionsBot(filters.MessageFilter):
 
 def bot_mentions(message: Message) -> list[str]:
     username = message.get_bot().username
-    found = {**message.parse_entities([MessageEntity.MENTION]),
-             **message.parse_caption_entities([MessageEntity.MENTION])}
+    found: dict[MessageEntity, str] = {}
+    # Entities of a text that is absent, or cutting a character in two, never come from Telegram;
+    # they must not break the filter either.
+    with contextlib.suppress(UnicodeDecodeError):
+        if message.text:
+            found.update(message.parse_entities([MessageEntity.MENTION]))
+        if message.caption:
+            found.update(message.parse_caption_entities([MessageEntity.MENTION]))
     return [text for text in found.values() if username and text.lower() == f"@{username.lower()}"]
 
 
@@ -198,6 +205,9 @@ class GroupHandlers:
             return
         refusal = await self.refusal(context.bot, message)
         if refusal is not None:
+            if refusal == "groups.settings.admins_only":
+                who = str(message.from_user.id) if message.from_user else str(message.chat_id)
+                await self.groups.refused(PLATFORM, chat_id, who, "/caidat", shorten(" ".join(context.args), 40))
             await send_reply(message, notice(self.locale, refusal))
             return
         mode = parse_mode(context.args[0])
@@ -219,6 +229,9 @@ class GroupHandlers:
         mode = parse_mode_payload(query.data or "")
         message = query.message
         if mode is None or message is None or message.chat.type not in GROUP_CHATS:
+            where = str(message.chat.id) if message is not None else None
+            await self.groups.refused(PLATFORM, where, str(query.from_user.id), "button grp (stale)",
+                                      shorten(query.data or "", 64))
             await query.answer(self.locale.t("groups.settings.stale_button"), show_alert=True)
             return
         try:
@@ -228,6 +241,8 @@ class GroupHandlers:
             await query.answer(self.locale.t("groups.settings.cannot_verify"), show_alert=True)
             return
         if not allowed:
+            await self.groups.refused(PLATFORM, str(message.chat.id), str(query.from_user.id), "button grp",
+                                      mode.value)
             await query.answer(self.locale.t("groups.settings.admins_only"), show_alert=True)
             return
         chat_id = str(message.chat.id)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,26 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
 SENDING_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
 
 
+def pending_inbox(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        row = db.execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").fetchone()
+    return int(row[0])
+
+
+async def until_handled(api: FakeBotApi, database: Path, timeout: float = 15.0, quiet: float = 0.5) -> None:
+    """Every pushed update stored, handled (the inbox has nothing pending), and the bot quiet for a moment.
+
+    Quiet alone is not enough: the fake server counts an update delivered once the bot stored it,
+    and a bot that has not yet handled it is quiet too."""
+    deadline = time.monotonic() + timeout
+    await api.wait_for(lambda: api.acknowledged >= api._last_update_id(), timeout)
+    while pending_inbox(database):
+        if time.monotonic() > deadline:
+            raise AssertionError("the bot did not handle every update in time")
+        await asyncio.sleep(0.1)
+    await api.settle(quiet=quiet, timeout=timeout)
+
+
 @dataclass
 class RunningBot:
     api: FakeBotApi
@@ -62,7 +84,7 @@ class RunningBot:
             await self.api.wait_for(lambda: len(answers()) >= expect)
             await self.api.settle()
         else:
-            await self.api.settle(quiet=1.0)
+            await until_handled(self.api, self.config.database, quiet=1.0)
         return answers()
 
     async def press(self, update: dict[str, Any]) -> list[Call]:
@@ -81,7 +103,7 @@ class RunningBot:
         before = len(self.api.calls)
         for update in updates:
             await self.api.push(update)
-        await self.api.settle(quiet=1.0)
+        await until_handled(self.api, self.config.database, quiet=1.0)
         return [c.params for c in self.api.calls[before:] if c.method in SENDING_METHODS]
 
     def calls(self, method: str, since: int = 0) -> list[dict[str, Any]]:
@@ -101,19 +123,34 @@ class RunningBot:
         return str(rows[0]["mode"]) if rows else None
 
 
-@pytest.fixture
-async def running_bot(fake_api: FakeBotApi, config: Config) -> AsyncIterator[RunningBot]:
+@contextlib.asynccontextmanager
+async def bot_serving(api: FakeBotApi, config: Config) -> AsyncIterator[RunningBot]:
+    """The real bot (handlers.runner.serve) in this process, polling `api`; stopped on exit."""
     from handlers.runner import serve
 
-    config = replace(config, telegram=TelegramConfig(token=fake_api.token, base_url=fake_api.base_url,
-                                                     poll_timeout=1))
+    config = replace(config, telegram=TelegramConfig(token=api.token, base_url=api.base_url, poll_timeout=1))
     stop = asyncio.Event()
     task = asyncio.create_task(serve(config, stop, handle_signals=False))
-    await fake_api.wait_for(lambda: any(c.method == "setMyCommands" for c in fake_api.calls) or task.done())
+    await api.wait_for(lambda: any(c.method == "setMyCommands" for c in api.calls) or task.done())
     if task.done():
         task.result()  # raise the start-up error
     try:
-        yield RunningBot(fake_api, config)
+        yield RunningBot(api, config)
     finally:
         stop.set()
-        await asyncio.wait_for(task, 15)
+        await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+def no_rate_limit() -> Iterator[None]:
+    """The bot's rate limiter without Telegram's limits, for tests that send hundreds of updates."""
+    from tests.malformed_updates import unlimited_rate
+
+    with unlimited_rate():
+        yield
+
+
+@pytest.fixture
+async def running_bot(fake_api: FakeBotApi, config: Config) -> AsyncIterator[RunningBot]:
+    async with bot_serving(fake_api, config) as bot:
+        yield bot

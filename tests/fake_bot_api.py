@@ -105,7 +105,7 @@ def chat_member(user: dict[str, Any], status: str) -> dict[str, Any]:
 
 
 def update_type(update: dict[str, Any]) -> str:
-    return next(key for key in update if key != "update_id")
+    return next((key for key in update if key != "update_id"), "")
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,7 @@ class FakeBotApi(LocalApiServer):
         self.chats: dict[int, dict[str, Any]] = {}
         self.chat_members: dict[tuple[int, int], str] = {}  # (chat id, user id) -> status; else "member"
         self.allowed_updates: list[str] | None = None  # what the bot last asked getUpdates for
+        self.deliver_all = False  # True: deliver every pushed update, asked for or not (fuzzing)
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -244,6 +245,8 @@ class FakeBotApi(LocalApiServer):
         if params.get("allowed_updates"):
             self.allowed_updates = list(params["allowed_updates"])
         allowed = set(self.allowed_updates) if self.allowed_updates else DEFAULT_UPDATE_TYPES
+        if self.deliver_all:
+            allowed = {update_type(u) for u in self._updates} | allowed
         async with self._changed:
             if offset:
                 self.acknowledged = max(self.acknowledged, offset - 1)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SHIPPED_CATALOGUE, ConfigError, load_config
+from bot.config import SHIPPED_CATALOGUE, ConfigError, load_config, parse_config
 from bot.groups import GroupPolicy, WatchMode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,3 +106,11 @@ def test_digest_is_weekly_by_default_and_can_be_moved_or_turned_off(tmp_path: Pa
         load_config(write(tmp_path, "digest:\n  weekday: someday\n"), environ={})
     with pytest.raises(ConfigError, match=r"digest\.hour"):
         load_config(write(tmp_path, "digest:\n  hour: 24\n"), environ={})
+
+
+def test_retention_and_private_limit(tmp_path: Path) -> None:
+    assert parse_config({}, "config.yaml", tmp_path, {}).retention_days is None
+    config = parse_config({"retention_days": 30, "private_messages_per_minute": 10}, "config.yaml", tmp_path, {})
+    assert (config.retention_days, config.private_messages_per_minute) == (30, 10)
+    with pytest.raises(ConfigError, match="retention_days: must be a number from 1"):
+        parse_config({"retention_days": 0}, "config.yaml", tmp_path, {})

@@ -64,9 +64,10 @@ async def test_the_same_platform_message_is_logged_once(tmp_path: Path) -> None:
     storage = await Storage.open(tmp_path / "kc.db")
     first = await storage.record_report(request(), MatchResult(Band.NONE))
     again = await storage.record_report(request(), MatchResult(Band.NONE))
-    other = await storage.record_report(request(message_id="43"), MatchResult(Band.NONE))
+    other = await storage.record_report(request("Một tin khác hẳn", message_id="43"), MatchResult(Band.NONE))
     seen = await storage.record_report(request(kind=ReportKind.SEEN), MatchResult(Band.NONE))
-    no_id = [await storage.record_report(request(message_id=None), MatchResult(Band.NONE)) for _ in range(2)]
+    no_id = [await storage.record_report(request(f"Tin số {n}", message_id=None), MatchResult(Band.NONE))
+             for n in range(2)]
     assert first == again
     assert len({first, other, seen, *no_id}) == 5
     assert await storage.count_reports() == 5
@@ -122,7 +123,7 @@ async def test_concurrent_operations_are_each_durable_when_they_return(tmp_path:
     storage = await Storage.open(tmp_path / "kc.db")
 
     async def one(i: int) -> int:
-        report_id = await storage.record_report(request(message_id=str(i)), MatchResult(Band.NONE))
+        report_id = await storage.record_report(request(f"Tin đồn số {i}", message_id=str(i)), MatchResult(Band.NONE))
         # once the call returned, another connection (another process) sees the row
         with sqlite3.connect(tmp_path / "kc.db") as other:
             assert other.execute("SELECT COUNT(*) FROM reports WHERE id = ?", (report_id,)).fetchone()[0] == 1
@@ -140,7 +141,7 @@ async def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
     results = await asyncio.gather(
         storage.record_report(request(message_id="1"), MatchResult(Band.NONE)),
         storage.record_report(bad, MatchResult(Band.NONE)),
-        storage.record_report(request(message_id="2"), MatchResult(Band.NONE)),
+        storage.record_report(request("Một tin khác hẳn", message_id="2"), MatchResult(Band.NONE)),
         return_exceptions=True,
     )
     assert isinstance(results[1], sqlite3.IntegrityError)
