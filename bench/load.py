@@ -118,7 +118,11 @@ async def drive(name: str, command_for: Callable[[str], list[str]], rates: list[
                   f"  RSS {stages[-1].rss_mb:6.1f} MB", flush=True)
     finally:
         process.terminate()
-        await process.wait()
+        try:  # a bot with a backlog may drain it before it stops (PTB's echo bot does): do not wait for that
+            await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
         await api.stop()
     return stages
 
