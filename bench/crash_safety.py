@@ -31,13 +31,7 @@ sys.path.insert(0, str(REPO))
 from bot.catalogue import load_catalogue  # noqa: E402
 from bot.config import SHIPPED_CATALOGUE  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
-from tests.updates import LAN, MINH, forwarded_from_channel, text_update  # noqa: E402
-
-ORDINARY = [
-    "Chủ nhật này tổ dân phố tổng vệ sinh, mỗi nhà cử một người ra đầu hẻm lúc 6 giờ sáng nha.",
-    "Ai có nhu cầu mua bánh tráng nướng Hội An thì inbox mình, giao tận nhà trong phố cổ.",
-    "Con mình lớp 5 cần học thêm toán, bà con biết cô giáo nào dạy tốt gần chợ Hội An không?",
-]
+from tests.updates import LAN, MINH, ORDINARY_MESSAGES, forwarded_from_channel, text_update  # noqa: E402
 
 
 def bot_process(config: Path, token: str) -> asyncio.subprocess.Process:
@@ -64,7 +58,7 @@ async def main(messages: int, kill_after: int) -> int:
         # rule (README, Hardening) must not decide what this script measures
         user = {**(LAN if i % 2 else MINH), "id": 200_000 + i}
         if i % 3 == 0:
-            updates.append(text_update(f"{ORDINARY[i % len(ORDINARY)]} (tin số {i})", user))
+            updates.append(text_update(f"{ORDINARY_MESSAGES[i % len(ORDINARY_MESSAGES)]} (tin số {i})", user))
         else:
             updates.append(forwarded_from_channel(f"{claims[i % len(claims)]} #{i}", user))
     updates = [await api.push(update) for update in updates]

@@ -32,14 +32,7 @@ sys.path.insert(0, str(REPO))
 from bot.catalogue import load_catalogue  # noqa: E402
 from bot.config import SHIPPED_CATALOGUE  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
-from tests.updates import forwarded_from_channel, text_update  # noqa: E402
-
-ORDINARY = [
-    "Chủ nhật này tổ dân phố tổng vệ sinh, mỗi nhà cử một người ra đầu hẻm lúc 6 giờ sáng nha.",
-    "Ai có nhu cầu mua bánh tráng nướng Hội An thì inbox mình, giao tận nhà trong phố cổ.",
-    "Con mình lớp 5 cần học thêm toán, bà con biết cô giáo nào dạy tốt gần chợ Hội An không?",
-    "Tối nay mất điện khu vực Cẩm Phô từ 8 giờ, nhà nào cần thì sạc sẵn điện thoại nha.",
-]
+from tests.updates import ORDINARY_MESSAGES, forwarded_from_channel, text_update  # noqa: E402
 
 
 @dataclass
@@ -95,7 +88,7 @@ async def drive(name: str, command_for: Callable[[str], list[str]], rates: list[
                 if counter % 2:
                     update = forwarded_from_channel(f"{claims[counter % len(claims)]}", user)
                 else:
-                    update = text_update(f"{ORDINARY[counter % len(ORDINARY)]} ({counter})", user)
+                    update = text_update(f"{ORDINARY_MESSAGES[counter % len(ORDINARY_MESSAGES)]} ({counter})", user)
                 pushed[update["message"]["message_id"]] = time.monotonic()
                 await api.push(update)
                 if i % max(1, rate) == 0:

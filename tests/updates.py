@@ -12,6 +12,13 @@ _message_ids = itertools.count(1)
 
 LAN = {"id": 5001, "is_bot": False, "first_name": "Lan", "last_name": "Nguyễn", "language_code": "vi"}
 MINH = {"id": 5002, "is_bot": False, "first_name": "Minh", "last_name": "Trần", "language_code": "vi"}
+# Everyday messages of a Hội An neighbourhood that repeat no rumor (the benchmarks mix them in).
+ORDINARY_MESSAGES = (
+    "Chủ nhật này tổ dân phố tổng vệ sinh, mỗi nhà cử một người ra đầu hẻm lúc 6 giờ sáng nha.",
+    "Ai có nhu cầu mua bánh tráng nướng Hội An thì inbox mình, giao tận nhà trong phố cổ.",
+    "Con mình lớp 5 cần học thêm toán, bà con biết cô giáo nào dạy tốt gần chợ Hội An không?",
+    "Tối nay mất điện khu vực Cẩm Phô từ 8 giờ, nhà nào cần thì sạc sẵn điện thoại nha.",
+)
 NEWS_CHANNEL = {"id": -1001234567890, "type": "channel", "title": "Tin Nóng Miền Trung 24h", "username": "tinnong24h"}
 
 
