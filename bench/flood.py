@@ -29,11 +29,8 @@ from bot.config import Config  # noqa: E402
 from tests.conftest import CATALOGUE, bot_serving  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
 from tests.updates import LAN, forwarded_from_channel, text_update  # noqa: E402
+from tests.updates import VNEID_RUMOR as RUMOR  # noqa: E402
 
-RUMOR = (
-    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com "
-    "để kích hoạt định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
-)
 NOISE = "Nghe nói tuần sau phường Minh An phát gạo miễn phí cho mỗi hộ 10 ký, ai biết thật không? (lần {i})"
 
 

@@ -32,11 +32,7 @@ from tests.conftest import CATALOGUE, bot_serving  # noqa: E402
 from tests.fake_bot_api import FakeBotApi  # noqa: E402
 from tests.malformed_updates import fuzz, malformed_updates, unlimited_rate  # noqa: E402
 from tests.updates import HUNG, LAN, OFFICERS_CHAT, PHU_HUYNH, THU, TO_DAN_PHO, text_update  # noqa: E402
-
-RUMOR = (
-    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com "
-    "để kích hoạt định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
-)
+from tests.updates import VNEID_RUMOR as RUMOR  # noqa: E402
 
 
 async def main(count: int, seed: int) -> int:

@@ -12,6 +12,14 @@ _message_ids = itertools.count(1)
 
 LAN = {"id": 5001, "is_bot": False, "first_name": "Lan", "last_name": "Nguyễn", "language_code": "vi"}
 MINH = {"id": 5002, "is_bot": False, "first_name": "Minh", "last_name": "Trần", "language_code": "vi"}
+# The scam of the fixture catalogue (tests/fixtures/catalogue.yaml, entry vneid-link-cai-dat-gia) as
+# it circulates, and the source every answer to it must cite.
+VNEID_RUMOR = (
+    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com "
+    "để kích hoạt định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
+)
+VNEID_SOURCE = "https://congan.example/canh-bao-vneid-link-gia"
+
 # Everyday messages of a Hội An neighbourhood that repeat no rumor (the benchmarks mix them in).
 ORDINARY_MESSAGES = (
     "Chủ nhật này tổ dân phố tổng vệ sinh, mỗi nhà cử một người ra đầu hẻm lúc 6 giờ sáng nha.",

@@ -33,13 +33,10 @@ from bot.locale import get_locale
 from bot.matching import Band, Candidate, MatchResult, Thresholds
 from bot.storage import Storage
 from handlers.plain_text import render_plain
+from tests.updates import VNEID_RUMOR as REPOST
 
 NOW = dt.datetime(2024, 9, 14, 9, 30, tzinfo=dt.UTC)
 POLICY = GroupPolicy()
-REPOST = (
-    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com để kích hoạt "
-    "định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
-)
 GROUP = "-1001700000001"
 
 

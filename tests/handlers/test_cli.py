@@ -16,13 +16,9 @@ import yaml
 
 from tests.conftest import CATALOGUE, REPO
 from tests.fake_bot_api import FakeBotApi
-from tests.updates import forwarded_from_channel, photo_update, text_update
+from tests.updates import VNEID_RUMOR, forwarded_from_channel, photo_update, text_update
 
 DEV = REPO.parent / "shared" / "eval" / "dev"
-VNEID_RUMOR = (
-    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com "
-    "để kích hoạt định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
-)
 
 
 def environment(**extra: str) -> dict[str, str]:

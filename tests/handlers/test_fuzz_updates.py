@@ -9,12 +9,7 @@ import pytest
 from bot.config import Config
 from tests.conftest import RunningBot
 from tests.malformed_updates import fuzz, malformed_updates
-from tests.updates import HUNG, LAN, OFFICERS_CHAT, THU, text_update
-
-VNEID_RUMOR = (
-    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com "
-    "để kích hoạt định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
-)
+from tests.updates import HUNG, LAN, OFFICERS_CHAT, THU, VNEID_RUMOR, text_update
 
 # hundreds of updates at once: Telegram's limits (20 messages a minute in a group) are not the subject
 pytestmark = pytest.mark.usefixtures("no_rate_limit")

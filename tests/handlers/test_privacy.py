@@ -16,6 +16,7 @@ from tests.fake_bot_api import FakeBotApi
 from tests.updates import (
     LAN,
     MINH,
+    VNEID_RUMOR,
     buttons_of,
     callback_update,
     command_update,
@@ -23,10 +24,6 @@ from tests.updates import (
     text_update,
 )
 
-VNEID_RUMOR = (
-    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com "
-    "để kích hoạt định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
-)
 UNKNOWN = "Nghe nói tuần sau phường Minh An phát gạo miễn phí cho mỗi hộ 10 ký, ai biết thật không?"
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from tests.conftest import RunningBot
 from tests.updates import (
+    VNEID_RUMOR,
+    VNEID_SOURCE,
     command_update,
     forwarded_from_channel,
     forwarded_from_hidden_user,
@@ -14,11 +16,6 @@ from tests.updates import (
     text_update,
 )
 
-VNEID_RUMOR = (
-    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com "
-    "để kích hoạt định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
-)
-VNEID_SOURCE = "https://congan.example/canh-bao-vneid-link-gia"
 ORDINARY = "Chiều nay 5 giờ họp tổ dân phố ở nhà văn hóa khối 3, bà con nhớ đi đầy đủ nhé."
 
 

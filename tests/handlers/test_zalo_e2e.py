@@ -21,12 +21,8 @@ from handlers.runner import serve
 from tests.conftest import CATALOGUE
 from tests.fake_zalo_api import FakeZaloApi, text_event
 from tests.local_server import running
+from tests.updates import VNEID_RUMOR, VNEID_SOURCE
 
-VNEID_RUMOR = (
-    "Công an phường thông báo: người dân bắt buộc cài ứng dụng VNeID qua đường link vneid-capnhat.com "
-    "để kích hoạt định danh mức 2 trước ngày 30, quá hạn sẽ bị khóa tài khoản và phạt hành chính."
-)
-VNEID_SOURCE = "https://congan.example/canh-bao-vneid-link-gia"
 ORDINARY = "Tối nay nhà văn hóa khối phố chiếu phim miễn phí cho các cháu thiếu nhi, mời bà con đến xem."
 SECRET = "hoi-an-webhook-secret-2026"
 
