@@ -20,6 +20,8 @@ import numpy.typing as npt
 # A unit found in more than this share of the wordings says nothing about which one a message
 # repeats (and its postings are the longest): it is skipped at query time.
 MAX_DF_SHARE = 0.05
+# ... but never below this many wordings: in a small catalogue (the shipped one has ~150 wordings)
+# 5 % would skip words shared by a handful of entries, which still tell them apart.
 MIN_DF_SKIP = 50
 
 
