@@ -168,12 +168,14 @@ class Features:
 MIN_TYPO_LENGTH = 4
 
 
-def repair_typos(message: tuple[str, ...], text: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
+def repair_typos(message: tuple[str, ...], text: tuple[str, ...],
+                 known: frozenset[str] = frozenset()) -> tuple[list[str], tuple[str, ...]]:
     """Message words one edit (OSA: insert, delete, substitute, swap) from a wording's word become it.
 
     Folded Vietnamese syllables are short and many are one edit apart (tin, tien, tieng), so a
     repair must also be confirmed by context: with it, the word and a neighbour form a word pair
-    of the wording ("rut tieng" -> "rut tien").
+    of the wording ("rut tieng" -> "rut tien"). A word in `known` (the entry's other wordings) is a
+    word of the entry, not a typo: "công an phường" is not "công an hướng [dẫn]" of a variant.
     """
     vocabulary = frozenset(text)
     pairs = set(pairwise(text))
@@ -181,7 +183,7 @@ def repair_typos(message: tuple[str, ...], text: tuple[str, ...]) -> tuple[list[
     repaired: list[str] = []
     choices = [w for w in vocabulary if len(w) >= MIN_TYPO_LENGTH - 1]
     for i, word in enumerate(message):
-        if word in vocabulary or len(word) < MIN_TYPO_LENGTH or word.isdigit():
+        if word in vocabulary or word in known or len(word) < MIN_TYPO_LENGTH or word.isdigit():
             continue
         hit = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1)
         if hit is None:
@@ -213,12 +215,13 @@ def _relevant_units(content: Sequence[str], starts: tuple[int, ...], text_units:
 
 
 def compare(message: Prepared, text: Prepared, text_indicators: frozenset[str], *, fix_typos: bool = False,
-            message_units: set[str] | None = None) -> Features:
-    """Features of a message against one wording; `fix_typos` also reads near-miss words as the wording's."""
+            message_units: set[str] | None = None, known: frozenset[str] = frozenset()) -> Features:
+    """Features of a message against one wording; `fix_typos` also reads near-miss words as the
+    wording's, except words in `known` (see repair_typos)."""
     repaired: tuple[str, ...] = ()
     fixed: list[str] = []
     if fix_typos:
-        fixed, repaired = repair_typos(message.content, text.content)
+        fixed, repaired = repair_typos(message.content, text.content, known)
         m_units = units(fixed)
         vocabulary = set(fixed)
     else:

@@ -74,6 +74,7 @@ class _Entry:
     wordings: tuple[Prepared, ...]
     indicators: frozenset[str]
     hashes: tuple[npt.NDArray[np.int64], ...]
+    vocabulary: frozenset[str]  # content words of all its wordings: never read as typos
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def prepare_entry(rumor: Rumor) -> _Entry:
     wordings = tuple(prepare(text) for text in rumor.texts)
     found = frozenset().union(*(w.indicators for w in wordings))
     return _Entry(rumor, wordings, listed(rumor.urls, rumor.phones) | found,
-                  tuple(buckets(units(w.content)) for w in wordings))
+                  tuple(buckets(units(w.content)) for w in wordings),
+                  frozenset(word for w in wordings for word in w.content))
 
 
 class LexicalMatcher:
@@ -103,6 +105,11 @@ class LexicalMatcher:
         self._state = _State()
         self._prepared: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], _Entry] = {}
         self.replace(rumors)
+
+    @property
+    def rumors(self) -> tuple[Rumor, ...]:
+        """The published entries matched against."""
+        return tuple(entry.rumor for entry in self._state.entries)
 
     def replace(self, rumors: Sequence[Rumor]) -> None:
         """Swap in a new set of entries; unchanged entries are not prepared again."""
@@ -146,7 +153,7 @@ class LexicalMatcher:
         def consider(number: int, wording: Prepared, fix_typos: bool) -> None:
             entry = state.entries[number]
             features = compare(message, wording, entry.indicators - state.common_indicators, fix_typos=fix_typos,
-                               message_units=None if fix_typos else message_units)
+                               message_units=None if fix_typos else message_units, known=entry.vocabulary)
             scored = Scored(score(features), features)
             current = candidates.get(number)
             if current is None or scored.score > current.score:
@@ -201,5 +208,6 @@ class LexicalMatcher:
         return tuple(out)
 
 
-def _fields(entry: _Entry) -> tuple[tuple[Prepared, ...], frozenset[str], tuple[npt.NDArray[np.int64], ...]]:
-    return entry.wordings, entry.indicators, entry.hashes
+def _fields(entry: _Entry) -> tuple[tuple[Prepared, ...], frozenset[str], tuple[npt.NDArray[np.int64], ...],
+                                   frozenset[str]]:
+    return entry.wordings, entry.indicators, entry.hashes, entry.vocabulary

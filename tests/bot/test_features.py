@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.features import prepare
+from bot.features import prepare, repair_typos
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,8 @@ from bot.features import prepare
         # a denial: the word under the negator is what the message says is not so
         ("Muối i-ốt không chống được phóng xạ đâu bà con", {"chong"}),
         ("Đừng chuyển khoản cho số lạ xưng là điện lực", {"chuyen"}),
+        # "không ai" is "nobody", not a question tag
+        ("Công an nhắc: không ai gọi điện gửi link cài VNeID cả", {"goi"}),
         # a condition: the threat a scam is made of, not a denial
         ("Điện lực báo nợ tiền điện, nếu không chuyển khoản ngay sẽ bị cắt điện", set()),
         ("Nếu chưa cài ứng dụng VNeID mới thì tài khoản định danh bị khóa", set()),
@@ -29,3 +31,20 @@ def test_negation_is_a_denial_not_a_condition_or_a_question(message: str, negate
 def test_debunk_cues_are_found_outside_questions() -> None:
     assert prepare("Tin giả đó bà con, công an đã bác bỏ rồi").debunk
     assert not prepare("Có phải tin giả không mọi người?").debunk
+
+
+def test_a_typo_is_repaired_when_a_word_pair_confirms_it() -> None:
+    fixed, repaired = repair_typos(("rut", "tieng", "atm"), ("rut", "tien", "atm"))
+    assert fixed == ["rut", "tien", "atm"]
+    assert repaired == ("tieng→tien",)
+
+
+def test_a_word_the_entry_knows_is_not_a_typo() -> None:
+    # "công an phường" against the variant "công an hướng dẫn": one edit apart and confirmed by the
+    # pair "an huong", but "phuong" is a word of the entry's claim, so it is read as itself.
+    message = ("cong", "an", "phuong", "nhac")
+    variant = ("cong", "an", "huong", "dan", "cai", "app")
+    assert repair_typos(message, variant)[1] == ("phuong→huong",)
+    fixed, repaired = repair_typos(message, variant, known=frozenset({"phuong", "goi", "dien"}))
+    assert fixed == list(message)
+    assert repaired == ()
