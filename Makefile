@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 $(BIN)/kiemchung: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,semantic]'
 	touch $@
 
 run: $(BIN)/kiemchung

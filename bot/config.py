@@ -40,6 +40,11 @@ DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 #   non-paraphrase positives are in a band, and a quarter of the paraphrases are shown as possible.
 DEFAULT_MATCH_THRESHOLD = 60.0
 DEFAULT_POSSIBLE_THRESHOLD = 35.0
+# The optional semantic signal's threshold (bot/semantic_matcher.py, score 0-1), chosen with
+# `bench/semantic_sweep.py` on the 299 dev cases: from 0.400 to 0.409 both targets hold (30 of the
+# 35 paraphrases found, 8 to 10 of the 100 negatives shown as possible); 0.405 is the middle.
+# Lower finds more retellings and shows more topic neighbours (0.38: 32/35 and 12/100).
+DEFAULT_SEMANTIC_THRESHOLD = 0.405
 
 
 class ConfigError(ValueError):
@@ -91,6 +96,15 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class SemanticConfig:
+    """The optional semantic signal for retellings (`pip install 'kiemchung[semantic]'`)."""
+
+    enabled: bool = False
+    threshold: float = DEFAULT_SEMANTIC_THRESHOLD
+    cache: Path | None = None  # wordings' encodings kept across restarts; None keeps them in memory
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
@@ -103,6 +117,7 @@ class Config:
     thresholds: Thresholds = field(
         default_factory=lambda: Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD)
     )
+    semantic: SemanticConfig = field(default_factory=SemanticConfig)
     groups: GroupPolicy = field(default_factory=GroupPolicy)
     digest: DigestConfig = field(default_factory=DigestConfig)
     # A person's private messages the bot answers in any minute; past it one notice, then silence.
@@ -151,6 +166,14 @@ class _Reader:
             raise self.fail(name, f"must be a number from {low:g} to {high:g}, got {value!r}")
         return float(value)
 
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(name, f"must be true or false, got {value!r}")
+        return value
+
     def ids(self, name: str) -> tuple[int, ...]:
         value = self.data.get(name)
         if value is None:
@@ -198,6 +221,16 @@ class _Reader:
         if not isinstance(value, Mapping):
             raise self.fail(name, "must be a mapping of keys")
         return _Reader(value, f"{self.key(name)}.", self.origin)
+
+
+def parse_semantic(section: _Reader, database: Path, base: Path) -> SemanticConfig:
+    section.check_known({"enabled", "threshold", "cache"})
+    cache = section.path("cache", database.with_name(f"{database.stem}-embeddings.npz"), base)
+    return SemanticConfig(
+        enabled=section.flag("enabled", False),
+        threshold=section.number("threshold", DEFAULT_SEMANTIC_THRESHOLD, 0, 1),
+        cache=cache,
+    )
 
 
 def parse_groups(section: _Reader) -> GroupPolicy:
@@ -252,7 +285,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
     zalo = parse_zalo(top.section("zalo"), environ)
     matching = top.section("matching")
-    matching.check_known({"match_threshold", "possible_threshold"})
+    matching.check_known({"match_threshold", "possible_threshold", "semantic"})
     token = environ.get(TOKEN_ENV, "").strip() or tg.text("token", "")
     base_url = tg.text("base_url", DEFAULT_BASE_URL)
     if not base_url.startswith(("http://", "https://")):
@@ -264,6 +297,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     possible_threshold = matching.number("possible_threshold", DEFAULT_POSSIBLE_THRESHOLD, 0, 100)
     if possible_threshold > match_threshold:
         raise matching.fail("possible_threshold", "must not be above match_threshold")
+    database = top.path("database", base / "kiemchung.db", base)
     groups = parse_groups(top.section("groups"))
     retention = top.number("retention_days", 0, 1, 36500) if top.data.get("retention_days") is not None else None
     log_level = top.text("log_level", "INFO").upper()
@@ -277,13 +311,14 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
             poll_timeout=int(tg.number("poll_timeout", 30, 0, 50)),
         ),
         zalo=zalo,
-        database=top.path("database", base / "kiemchung.db", base),
+        database=database,
         catalogue=top.path("catalogue", SHIPPED_CATALOGUE, base),
         owners=top.ids("owners"),
         officers=top.ids("officers"),
         officers_chat=top.optional_id("officers_chat"),
         language=language,
         thresholds=Thresholds(match_threshold, possible_threshold),
+        semantic=parse_semantic(matching.section("semantic"), database, base),
         groups=groups,
         digest=parse_digest(top),
         private_messages_per_minute=int(top.number("private_messages_per_minute", 20, 1, 1000)),

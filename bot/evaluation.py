@@ -175,16 +175,16 @@ def shortfalls(report: Report) -> list[str]:
     lexical = report.lexical_kinds
     if report.match_precision < TARGET_PRECISION:
         out.append(f"match-band precision {report.match_precision:.3f} < {TARGET_PRECISION}")
-    if negatives.share(negatives.in_match) > TARGET_FALSE_MATCH:
+    if negatives.share(negatives.in_match) > TARGET_FALSE_MATCH:  # share() is 0 without negatives
         out.append(f"false match on negatives {negatives.share(negatives.in_match):.3f} > {TARGET_FALSE_MATCH}")
     short = report.negatives.get(SHORT)
     if short is not None and short.in_match:
         out.append(f"{short.in_match} short message(s) answered as a match")
     if negatives.share(negatives.in_any) > TARGET_NEGATIVES_POSSIBLE:
         out.append(f"negatives in possible {negatives.share(negatives.in_any):.3f} > {TARGET_NEGATIVES_POSSIBLE}")
-    if lexical.share(lexical.in_any) < TARGET_RECALL_ANY:
+    if lexical.cases and lexical.share(lexical.in_any) < TARGET_RECALL_ANY:
         out.append(f"recall (any band, all but paraphrase) {lexical.share(lexical.in_any):.3f} < {TARGET_RECALL_ANY}")
-    if lexical.share(lexical.in_match) < TARGET_RECALL_MATCH:
+    if lexical.cases and lexical.share(lexical.in_match) < TARGET_RECALL_MATCH:
         out.append(f"recall (match, all but paraphrase) {lexical.share(lexical.in_match):.3f} < {TARGET_RECALL_MATCH}")
     paraphrase = report.positives.get(PARAPHRASE)
     if paraphrase is not None and paraphrase.share(paraphrase.in_any) < TARGET_PARAPHRASE_ANY:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import getpass
 import json
@@ -29,11 +30,17 @@ from bot.evaluation import (
 )
 from bot.exports import ExportFormat, export_catalogue, import_catalogue, plan_import, reports_csv
 from bot.logs import setup_logging
+from bot.semantic_matcher import SemanticUnavailable
 from bot.statistics import VIETNAM
 from bot.storage import Storage
 from handlers.plain_text import render_plain
 
 log = logging.getLogger("kiemchung")
+
+
+def add_semantic(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--semantic", action="store_true",
+                        help="add the semantic signal for retellings (needs: pip install 'kiemchung[semantic]')")
 
 
 def add_config(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config(check)
     check.add_argument("text", nargs="?", help="the message to check")
     check.add_argument("--rumors", type=Path, help="match against this catalogue file instead")
+    add_semantic(check)
     check.add_argument("--jsonl", action="store_true",
                        help='read {"id", "text"} lines on stdin, write {"id", "match", "score", "band"} lines')
 
@@ -63,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--rumors", type=Path, help="catalogue file (default: the configured one)")
     evaluate.add_argument("--cases", type=Path, required=True, help="cases file (see ../shared/catalogue-format.md)")
     evaluate.add_argument("--misses", action="store_true", help="also list every case not answered right")
+    add_semantic(evaluate)
 
     validate = sub.add_parser("validate", help="validate a catalogue file")
     add_config(validate)
@@ -144,7 +153,7 @@ async def command_import(config: Config, file: Path, dry_run: bool) -> int:
 def checker_for(config: Config, rumors_file: Path | None) -> Checker:
     """A checker that logs nothing: `check` measures, it does not report."""
     catalogue = load_catalogue(rumors_file or config.catalogue)
-    return Checker(build_matcher(catalogue.published, config.thresholds), None, config.language)
+    return Checker(build_matcher(catalogue.published, config.thresholds, config.semantic), None, config.language)
 
 
 async def command_check(config: Config, args: argparse.Namespace) -> int:
@@ -201,11 +210,13 @@ def command_run(config: Config) -> int:
 def command_eval(config: Config, args: argparse.Namespace) -> int:
     catalogue = load_catalogue(args.rumors or config.catalogue)
     cases = load_cases(args.cases)
-    ours = evaluate(build_matcher(catalogue.published, config.thresholds), cases)
+    ours = evaluate(build_matcher(catalogue.published, config.thresholds, config.semantic), cases)
     baseline = evaluate(BaselineMatcher(catalogue.published), cases)
     print(f"{len(cases)} cases, {len(catalogue.published)} entries, thresholds match "
           f"{config.thresholds.match:g} / possible {config.thresholds.possible:g} "
-          f"(baseline {BASELINE_THRESHOLDS.match:g} / {BASELINE_THRESHOLDS.possible:g})\n")
+          f"(baseline {BASELINE_THRESHOLDS.match:g} / {BASELINE_THRESHOLDS.possible:g})"
+          + (f", semantic signal on (threshold {config.semantic.threshold:g})" if config.semantic.enabled else "")
+          + "\n")
     print(format_reports(ours, baseline))
     missed = shortfalls(ours)
     print("\ntargets: " + ("all met" if not missed else "; ".join(missed)))
@@ -226,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
+        if getattr(args, "semantic", False):
+            config = dataclasses.replace(config, semantic=dataclasses.replace(config.semantic, enabled=True))
         setup_logging(config.log_level, config.secrets)
         if args.command == "run":
             return command_run(config)
@@ -251,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CasesError as exc:
         print(f"cases error: {exc}", file=sys.stderr)
+        return 2
+    except SemanticUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -21,6 +21,14 @@ from tests.updates import PHU_HUYNH, PHU_HUYNH_SUPERGROUP, TO_DAN_PHO
 FIXTURES = Path(__file__).parent / "fixtures"
 CATALOGUE = FIXTURES / "catalogue.yaml"
 REPO = Path(__file__).parent.parent
+DEV = REPO.parent / "shared" / "eval" / "dev"  # the shared dev set, beside the repository here and in CI
+
+
+@pytest.fixture(scope="session")
+def semantic_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One encoding cache for the whole run: the real model encodes each catalogue wording once
+    (0.13 s each), however many tests build a semantic matcher on it."""
+    return tmp_path_factory.mktemp("semantic") / "embeddings.npz"
 
 
 @pytest.fixture

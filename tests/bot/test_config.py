@@ -62,6 +62,9 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ("groups:\n  cooldown: 6\n", "groups.cooldown"),
         ("groups:\n  checks_per_minute: 0\n", "groups.checks_per_minute"),
         ("groups:\n  warn_cooldown_hours: -1\n", "groups.warn_cooldown_hours"),
+        ("matching:\n  semantic:\n    enabled: maybe\n", "matching.semantic.enabled"),
+        ("matching:\n  semantic:\n    threshold: 40\n", "matching.semantic.threshold"),
+        ("matching:\n  semantic:\n    model: e5\n", "matching.semantic.model"),
     ],
 )
 def test_a_bad_key_is_one_line_naming_it(tmp_path: Path, text: str, key: str) -> None:
@@ -70,6 +73,14 @@ def test_a_bad_key_is_one_line_naming_it(tmp_path: Path, text: str, key: str) ->
     message = str(info.value)
     assert f": {key}: " in message
     assert "\n" not in message
+
+
+def test_the_semantic_signal_is_off_by_default_and_caches_beside_the_database(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "database: data/kc.db\n"), environ={})
+    assert not config.semantic.enabled
+    assert config.semantic.cache == tmp_path / "data" / "kc-embeddings.npz"
+    on = load_config(write(tmp_path, "matching:\n  semantic:\n    enabled: true\n    threshold: 0.5\n"), environ={})
+    assert on.semantic.enabled and on.semantic.threshold == 0.5
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
