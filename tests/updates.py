@@ -21,6 +21,12 @@ VNEID_RUMOR = (
 VNEID_SOURCE = "https://congan.example/canh-bao-vneid-link-gia"
 
 # Everyday messages of a Hội An neighbourhood that repeat no rumor (the benchmarks mix them in).
+# Against the dev catalogue (../shared/eval/dev), written for the tests: retells "cây xăng đóng cửa
+# một tuần" with too few of its word pairs for lexical matching (31 < 35); the semantic signal finds it.
+DEV_RETELLING = ("Ông Tư đầu hẻm nói bên tổng công ty sắp cho mấy trạm bán xăng nghỉ nguyên một tuần, "
+                 "nhà ai có xe thì lo mua dự trữ vài can đi")
+DEV_RETELLING_ENTRY = "cay-xang-dong-cua-mot-tuan"
+
 ORDINARY_MESSAGES = (
     "Chủ nhật này tổ dân phố tổng vệ sinh, mỗi nhà cử một người ra đầu hẻm lúc 6 giờ sáng nha.",
     "Ai có nhu cầu mua bánh tráng nướng Hội An thì inbox mình, giao tận nhà trong phố cổ.",

@@ -12,13 +12,9 @@ import pytest
 from bot.config import Config, SemanticConfig
 from tests.conftest import DEV, RunningBot, bot_serving
 from tests.fake_bot_api import FakeBotApi
+from tests.updates import DEV_RETELLING as RETELLING
+from tests.updates import DEV_RETELLING_ENTRY as ENTRY
 from tests.updates import forwarded_from_channel, group_message
-
-# Written for this test: shares too few word pairs with the dev catalogue's "cây xăng đóng cửa một
-# tuần" for lexical matching (31 < 35), retells it all the same.
-RETELLING = ("Ông Tư đầu hẻm nói bên tổng công ty sắp cho mấy trạm bán xăng nghỉ nguyên một tuần, "
-             "nhà ai có xe thì lo mua dự trữ vài can đi")
-ENTRY = "cay-xang-dong-cua-mot-tuan"
 
 
 @pytest.fixture
