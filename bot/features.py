@@ -181,7 +181,7 @@ def repair_typos(message: tuple[str, ...], text: tuple[str, ...],
     pairs = set(pairwise(text))
     fixed = list(message)
     repaired: list[str] = []
-    choices = [w for w in vocabulary if len(w) >= MIN_TYPO_LENGTH - 1]
+    choices = sorted(w for w in vocabulary if len(w) >= MIN_TYPO_LENGTH - 1)  # ties resolve the same in every run
     for i, word in enumerate(message):
         if word in vocabulary or word in known or len(word) < MIN_TYPO_LENGTH or word.isdigit():
             continue

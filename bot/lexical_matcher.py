@@ -74,7 +74,11 @@ class _Entry:
     wordings: tuple[Prepared, ...]
     indicators: frozenset[str]
     hashes: tuple[npt.NDArray[np.int64], ...]
-    vocabulary: frozenset[str]  # content words of all its wordings: never read as typos
+
+    def vocabulary(self) -> frozenset[str]:
+        """Content words of all its wordings: never read as typos. Built when needed (for the few
+        entries re-scored with typo repair): kept per entry, it cost 200 MB at 100k entries."""
+        return frozenset(word for wording in self.wordings for word in wording.content)
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,7 @@ def prepare_entry(rumor: Rumor) -> _Entry:
     wordings = tuple(prepare(text) for text in rumor.texts)
     found = frozenset().union(*(w.indicators for w in wordings))
     return _Entry(rumor, wordings, listed(rumor.urls, rumor.phones) | found,
-                  tuple(buckets(units(w.content)) for w in wordings),
-                  frozenset(word for w in wordings for word in w.content))
+                  tuple(buckets(units(w.content)) for w in wordings))
 
 
 class LexicalMatcher:
@@ -150,26 +153,28 @@ class LexicalMatcher:
         message_units = units(message.content)
         candidates: dict[int, Scored] = {}
 
-        def consider(number: int, wording: Prepared, fix_typos: bool) -> None:
+        def consider(number: int, wording: Prepared, known: frozenset[str] | None = None) -> None:
             entry = state.entries[number]
+            fix_typos = known is not None
             features = compare(message, wording, entry.indicators - state.common_indicators, fix_typos=fix_typos,
-                               message_units=None if fix_typos else message_units, known=entry.vocabulary)
+                               message_units=None if fix_typos else message_units, known=known or frozenset())
             scored = Scored(score(features), features)
             current = candidates.get(number)
             if current is None or scored.score > current.score:
                 candidates[number] = scored
 
         for wording in state.index.top(message_units, INDEX_CANDIDATES):
-            consider(int(state.wording_entry[wording]), state.wording_text[wording], False)
+            consider(int(state.wording_entry[wording]), state.wording_text[wording])
         for key in message.indicators:
             for number in state.by_indicator.get(key, ()):
                 for wording_ in state.entries[number].wordings:
-                    consider(number, wording_, False)
+                    consider(number, wording_)
         first = sorted(candidates, key=lambda n: candidates[n].score, reverse=True)[:TYPO_REPAIR_ENTRIES]
         for number in first:
             if candidates[number].score >= TYPO_REPAIR_FLOOR:
+                known = state.entries[number].vocabulary()
                 for wording_ in state.entries[number].wordings:
-                    consider(number, wording_, True)
+                    consider(number, wording_, known)
         ranked = sorted(candidates.items(), key=lambda item: item[1].score, reverse=True)
         return self._result([(state.entries[n].rumor, s) for n, s in ranked[:MAX_CANDIDATES]])
 
@@ -208,6 +213,5 @@ class LexicalMatcher:
         return tuple(out)
 
 
-def _fields(entry: _Entry) -> tuple[tuple[Prepared, ...], frozenset[str], tuple[npt.NDArray[np.int64], ...],
-                                   frozenset[str]]:
-    return entry.wordings, entry.indicators, entry.hashes, entry.vocabulary
+def _fields(entry: _Entry) -> tuple[tuple[Prepared, ...], frozenset[str], tuple[npt.NDArray[np.int64], ...]]:
+    return entry.wordings, entry.indicators, entry.hashes

@@ -116,12 +116,14 @@ def test_officers_edits_reach_the_semantic_signal() -> None:
     assert semantic.match(RETELLING).band is Band.NONE
 
 
-def test_the_cache_spares_a_restart_every_encoding(tmp_path: Path) -> None:
+def test_the_cache_spares_a_restart_every_encoding(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "embeddings.npz"
     first = WordEncoder()
-    matcher(first, cache=EncodingCache(path))
+    with caplog.at_level(logging.INFO):
+        matcher(first, cache=EncodingCache(path))
     wordings = sum(len(r.texts) for r in RUMORS)
     assert first.calls["passage"] == wordings and path.exists()
+    assert f"encoding {wordings} new wording(s)" in caplog.text
     again = WordEncoder(same_as={RETELLING: SALT.claim})
     assert matcher(again, cache=EncodingCache(path)).match(RETELLING).rumor == SALT
     assert again.calls["passage"] == 0
