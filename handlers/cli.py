@@ -220,6 +220,9 @@ def command_eval(config: Config, args: argparse.Namespace) -> int:
     print(format_reports(ours, baseline))
     missed = shortfalls(ours)
     print("\ntargets: " + ("all met" if not missed else "; ".join(missed)))
+    if not config.semantic.enabled and any(line.startswith("paraphrase") for line in missed):
+        print("(paraphrases are what the optional semantic signal is for: add --semantic, "
+              "after pip install 'kiemchung[semantic]')")
     if args.misses:
         print("\n" + describe_misses(ours))
     return 0

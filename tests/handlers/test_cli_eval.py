@@ -20,6 +20,17 @@ def test_eval_prints_ours_and_baseline(capsys: pytest.CaptureFixture[str], tmp_p
     assert "targets:" in out
 
 
+def test_eval_names_the_semantic_flag_when_paraphrases_fall_short(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cases = FIXTURES / "blind_dev_cases.yaml"
+    assert main(["eval", "--rumors", str(DEV / "catalogue.yaml"), "--cases", str(cases)]) == 0
+    out = capsys.readouterr().out
+    assert "paraphrase recall (any band) 0.806 < 0.85" in out
+    assert "add --semantic" in out
+
+
 def test_eval_names_a_broken_cases_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
