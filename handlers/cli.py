@@ -38,6 +38,13 @@ from handlers.plain_text import render_plain
 log = logging.getLogger("kiemchung")
 
 
+# What a person got wrong (a file, a key, a missing extra), named on one line; exit code 2.
+INPUT_ERRORS: dict[type[Exception], str] = {
+    ConfigError: "config error", CatalogueError: "catalogue error", CasesError: "cases error",
+    SemanticUnavailable: "error",
+}
+
+
 def add_semantic(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--semantic", action="store_true",
                         help="add the semantic signal for retellings (needs: pip install 'kiemchung[semantic]')")
@@ -259,17 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(command_reports(config, args.since, args.output))
         if args.command == "import":
             return asyncio.run(command_import(config, args.file, args.dry_run))
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return 2
-    except CatalogueError as exc:
-        print(f"catalogue error: {exc}", file=sys.stderr)
-        return 2
-    except CasesError as exc:
-        print(f"cases error: {exc}", file=sys.stderr)
-        return 2
-    except SemanticUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except tuple(INPUT_ERRORS) as exc:
+        print(f"{INPUT_ERRORS[type(exc)]}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
