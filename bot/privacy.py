@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.checking import notice
 from bot.locale import Locale, get_locale
 from bot.replies import Button, Paragraph, Reply
-from bot.storage import Storage, utcnow
+from bot.store.storage import Storage, utcnow
 
 # Handled updates stay in the durable inbox this long: long enough to recognise a redelivery
 # (Telegram redelivers only what was not acknowledged, within seconds), short enough that the raw

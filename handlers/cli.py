@@ -18,7 +18,10 @@ from bot.catalogue import CatalogueError, load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
 from bot.config import Config, ConfigError, load_config
 from bot.core import Core, build_matcher
-from bot.evaluation import (
+from bot.desk.exports import ExportFormat, export_catalogue, import_catalogue, plan_import, reports_csv
+from bot.desk.statistics import VIETNAM
+from bot.logs import setup_logging
+from bot.matching.evaluation import (
     BASELINE_THRESHOLDS,
     BaselineMatcher,
     CasesError,
@@ -28,11 +31,8 @@ from bot.evaluation import (
     load_cases,
     shortfalls,
 )
-from bot.exports import ExportFormat, export_catalogue, import_catalogue, plan_import, reports_csv
-from bot.logs import setup_logging
-from bot.semantic_matcher import SemanticUnavailable
-from bot.statistics import VIETNAM
-from bot.storage import Storage
+from bot.matching.semantic import SemanticUnavailable
+from bot.store.storage import Storage
 from handlers.plain_text import render_plain
 
 log = logging.getLogger("kiemchung")

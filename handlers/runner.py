@@ -49,11 +49,11 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
              config.catalogue, len(core.catalogue.published), config.database)
     platforms = []
     if config.telegram.token:
-        from handlers.telegram_bot import run_telegram
+        from handlers.telegram.app import run_telegram
 
         platforms.append(run_telegram(core, stop))
     if config.zalo.token:
-        from handlers.zalo_bot import run_zalo
+        from handlers.zalo.adapter import run_zalo
 
         platforms.append(run_zalo(core, stop))
     if platforms and core.privacy is not None:

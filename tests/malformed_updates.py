@@ -315,5 +315,5 @@ async def fuzz(api: FakeBotApi, database: Path, updates: list[dict[str, Any]], t
 def unlimited_rate() -> Any:
     """The Application's rate limiter without its limits: the fake server is not Telegram, and at
     Telegram's 30 messages a second 10,000 updates would take minutes. Everything else is as shipped."""
-    return mock.patch("handlers.telegram_bot.AIORateLimiter",
+    return mock.patch("handlers.telegram.app.AIORateLimiter",
                       functools.partial(AIORateLimiter, overall_max_rate=0, group_max_rate=0))

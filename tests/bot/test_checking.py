@@ -7,7 +7,7 @@ import pytest
 from bot.catalogue import load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
 from bot.core import build_matcher
-from bot.matching import Band, Thresholds
+from bot.matching.matcher import Band, Thresholds
 from handlers.plain_text import render_plain
 
 

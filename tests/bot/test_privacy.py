@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 from bot.checking import ChatType, CheckRequest, ForwardOrigin
-from bot.matching import Band, MatchResult
+from bot.matching.matcher import Band, MatchResult
 from bot.privacy import Privacy, parse_forget_payload
-from bot.storage import Storage, utcnow
+from bot.store.storage import Storage, utcnow
 
 NOW = utcnow()
 

@@ -8,8 +8,8 @@ import pytest
 
 from bot.catalogue import Catalogue, Verdict, load_catalogue
 from bot.config import SHIPPED_CATALOGUE
-from bot.groups import GroupPolicy, word_count
-from bot.normalize import folded
+from bot.groups.watch import GroupPolicy, word_count
+from bot.matching.normalize import folded
 
 # The documented tag vocabulary (data/SOURCES.md); a new tag is added there first.
 TAGS = {

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from bot.checking import ChatType, CheckRequest
 from bot.config import Config
-from bot.matching import Band, MatchResult
-from bot.storage import Storage, utcnow
+from bot.matching.matcher import Band, MatchResult
+from bot.store.storage import Storage, utcnow
 from tests.conftest import RunningBot, bot_serving
 from tests.fake_bot_api import FakeBotApi
 from tests.updates import (

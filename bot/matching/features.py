@@ -1,0 +1,244 @@
+"""A text prepared for comparison, and the features that compare a message with an entry's text.
+
+Everything here works on the folded view (no marks), so a message typed without Vietnamese
+input compares like one typed with it. Words are split into content words and stopwords
+(bot/matching/data/stopwords.yaml); texts are compared on their content words, as syllable unigrams and
+bigrams (a Vietnamese word is often two syllables: "điện thoại"), after reading a message word
+one typo away from a wording's word as that word ("giao dịhc" -> "giao dịch").
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.matching.indicators import extract
+from bot.matching.normalize import Normalized, clean, fold, normalize, read_data
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    stop_folded: frozenset[str]
+    stop_accented: frozenset[str]
+    negators: tuple[tuple[str, ...], ...]
+    negator_followers: frozenset[str]
+    conditional: frozenset[str]
+    conditional_before: frozenset[str]
+    debunk: tuple[tuple[str, ...], ...]
+    question: tuple[tuple[str, ...], ...]
+
+
+def _phrases(items: list[str]) -> tuple[tuple[str, ...], ...]:
+    # longest first, so "khong bao gio" wins over "khong"
+    return tuple(sorted({tuple(fold(clean(str(i))).split()) for i in items}, key=len, reverse=True))
+
+
+@cache
+def lexicon() -> _Lexicon:
+    stop = [clean(str(w)) for w in read_data("stopwords.yaml")["stopwords"]]
+    cues = read_data("cues.yaml")
+    return _Lexicon(
+        stop_folded=frozenset(fold(w) for w in stop),
+        stop_accented=frozenset(stop),
+        negators=_phrases(cues["negators"]),
+        negator_followers=frozenset(fold(str(w)) for w in cues["negator_followers"]),
+        conditional=frozenset(fold(str(w)) for w in cues["conditional"]),
+        conditional_before=frozenset(fold(str(w)) for w in cues["conditional_before"]),
+        debunk=_phrases(cues["debunk"]),
+        question=_phrases(cues["question"]),
+    )
+
+
+def is_stopword(accented: str, folded: str) -> bool:
+    """A stopword by its mark-free form, unless its marks say otherwise ("co" and "có" yes, "cổ" no)."""
+    lex = lexicon()
+    if folded not in lex.stop_folded:
+        return False
+    return accented == folded or accented in lex.stop_accented
+
+
+# A negator reaches this many words ahead for the content word it negates.
+NEGATION_REACH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One text ready to be compared: a message, or one wording (claim or variant) of an entry."""
+
+    content: tuple[str, ...]  # folded content words, in order
+    sentences: tuple[int, ...] = ()  # where each sentence starts in `content`
+    negated: frozenset[str] = frozenset()  # content words under a negator, outside questions
+    debunk: frozenset[str] = frozenset()  # debunk cues ("tin gia", "dinh chinh") outside questions
+    indicators: frozenset[str] = frozenset()  # link, phone and account keys
+
+
+def _find(words: tuple[str, ...], at: int, phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+    word = words[at]
+    for phrase in phrases:
+        if phrase[0] == word and words[at:at + len(phrase)] == phrase:
+            return phrase
+    return None
+
+
+def _question_clauses(norm: Normalized) -> set[int]:
+    lex = lexicon()
+    clauses = set(norm.questions)
+    for i in range(len(norm.folded)):
+        if _find(norm.folded, i, lex.question):
+            clauses.add(norm.clauses[i])
+    return clauses
+
+
+def _cues(norm: Normalized, is_content: list[bool]) -> tuple[frozenset[str], frozenset[str]]:
+    """Content words under a negator, and debunk cues, both outside question clauses."""
+    lex = lexicon()
+    words = norm.folded
+    questions = _question_clauses(norm)
+    negated: set[str] = set()
+    debunk: set[str] = set()
+    i = 0
+    while i < len(words):
+        if norm.clauses[i] in questions:
+            i += 1
+            continue
+        cue = _find(words, i, lex.debunk)
+        if cue:
+            debunk.add(" ".join(cue))
+        negator = _find(words, i, lex.negators)
+        if negator:
+            after = i + len(negator)
+            clause = [w for w, c in zip(words[after:], norm.clauses[after:], strict=True) if c == norm.clauses[i]]
+            conditional = any(w in lex.conditional for w in clause) or (
+                i > 0 and norm.clauses[i - 1] == norm.clauses[i] and words[i - 1] in lex.conditional_before)
+            if clause and clause[0] not in lex.negator_followers and not conditional:
+                for j in range(after, min(after + NEGATION_REACH, len(words))):
+                    if norm.clauses[j] != norm.clauses[i]:
+                        break
+                    if is_content[j]:
+                        negated.add(words[j])
+                        break
+            i = after
+            continue
+        i += 1
+    return frozenset(negated), frozenset(debunk)
+
+
+def prepare(text: str) -> Prepared:
+    found = extract(text)
+    norm = normalize(found.rest)
+    is_content = [not is_stopword(a, f) for a, f in zip(norm.accented, norm.folded, strict=True)]
+    content = tuple(sys.intern(f) for f, keep in zip(norm.folded, is_content, strict=True) if keep)
+    content_sentences = [s for s, keep in zip(norm.sentences, is_content, strict=True) if keep]
+    starts = tuple(i for i, s in enumerate(content_sentences) if i == 0 or s != content_sentences[i - 1])
+    negated, debunk = _cues(norm, is_content)
+    return Prepared(content, starts, negated or EMPTY, debunk or EMPTY, found.keys or EMPTY)
+
+
+EMPTY: frozenset[str] = frozenset()
+
+
+def units(content: Sequence[str]) -> set[str]:
+    """Content unigrams and bigrams: the pieces two texts share ("nuot", "nuot the")."""
+    out = set(content)
+    out.update(f"{a} {b}" for a, b in pairwise(content))
+    return out
+
+
+@dataclass(frozen=True)
+class Features:
+    """How a message compares with one wording of an entry."""
+
+    shared_words: int  # content words in both (after typo repair)
+    text_coverage: float  # share of the wording's units (unigrams + bigrams) found in the message, 0-1
+    message_coverage: float  # share of the units of the message's relevant sentences found in the wording, 0-1
+    repaired: tuple[str, ...] = ()  # message words read as a wording's word one edit away ("vietcombak")
+    negation_conflicts: tuple[str, ...] = ()  # words the message negates and the wording asserts
+    debunk: tuple[str, ...] = ()  # debunk cues in the message and not in the wording
+    indicators: tuple[str, ...] = ()  # indicator keys in both
+    length_ratio: float = 1.0  # message content words / wording content words
+
+
+# A message word of this length or more that the wording lacks may be a typo of one of its words.
+MIN_TYPO_LENGTH = 4
+
+
+def repair_typos(message: tuple[str, ...], text: tuple[str, ...],
+                 known: frozenset[str] = frozenset()) -> tuple[list[str], tuple[str, ...]]:
+    """Message words one edit (OSA: insert, delete, substitute, swap) from a wording's word become it.
+
+    Folded Vietnamese syllables are short and many are one edit apart (tin, tien, tieng), so a
+    repair must also be confirmed by context: with it, the word and a neighbour form a word pair
+    of the wording ("rut tieng" -> "rut tien"). A word in `known` (the entry's other wordings) is a
+    word of the entry, not a typo: "công an phường" is not "công an hướng [dẫn]" of a variant.
+    """
+    vocabulary = frozenset(text)
+    pairs = set(pairwise(text))
+    fixed = list(message)
+    repaired: list[str] = []
+    choices = sorted(w for w in vocabulary if len(w) >= MIN_TYPO_LENGTH - 1)  # ties resolve the same in every run
+    for i, word in enumerate(message):
+        if word in vocabulary or word in known or len(word) < MIN_TYPO_LENGTH or word.isdigit():
+            continue
+        hit = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1)
+        if hit is None:
+            continue
+        before = fixed[i - 1] if i > 0 else ""
+        after = message[i + 1] if i + 1 < len(message) else ""
+        if (before, hit[0]) in pairs or (hit[0], after) in pairs:
+            fixed[i] = hit[0]
+            repaired.append(f"{word}→{hit[0]}")
+    return fixed, tuple(repaired)
+
+
+# A sentence of a message counts towards its coverage when it shares this many units with the
+# wording; the others ("Lương em mới về 😭" after a question) are talk around the claim.
+RELEVANT_SENTENCE_UNITS = 2
+
+
+def _relevant_units(content: Sequence[str], starts: tuple[int, ...], text_units: set[str]) -> set[str]:
+    """The units of the message sentences that share something with the wording."""
+    if len(starts) <= 1:
+        return units(content)
+    bounds = [*starts, len(content)]
+    out: set[str] = set()
+    for start, end in pairwise(bounds):
+        piece = units(content[start:end])
+        if len(piece & text_units) >= RELEVANT_SENTENCE_UNITS:
+            out |= piece
+    return out
+
+
+def compare(message: Prepared, text: Prepared, text_indicators: frozenset[str], *, fix_typos: bool = False,
+            message_units: set[str] | None = None, known: frozenset[str] = frozenset()) -> Features:
+    """Features of a message against one wording; `fix_typos` also reads near-miss words as the
+    wording's, except words in `known` (see repair_typos)."""
+    repaired: tuple[str, ...] = ()
+    fixed: list[str] = []
+    if fix_typos:
+        fixed, repaired = repair_typos(message.content, text.content, known)
+        m_units = units(fixed)
+        vocabulary = set(fixed)
+    else:
+        m_units = message_units if message_units is not None else units(message.content)
+        vocabulary = set(message.content)
+    t_units = units(text.content)
+    shared = m_units & t_units
+    shared_words = sum(1 for u in shared if " " not in u)
+    relevant = _relevant_units(fixed if fix_typos else message.content, message.sentences, t_units)
+    conflicts = (message.negated & set(text.content)) - text.negated
+    return Features(
+        shared_words=shared_words,
+        text_coverage=len(shared) / len(t_units) if t_units else 0.0,
+        message_coverage=len(shared & relevant) / len(relevant) if relevant else 0.0,
+        repaired=repaired,
+        negation_conflicts=tuple(sorted(conflicts & vocabulary)),
+        debunk=tuple(sorted(message.debunk - text.debunk)),
+        indicators=tuple(sorted(message.indicators & text_indicators)),
+        length_ratio=len(message.content) / max(1, len(text.content)),
+    )

@@ -1,0 +1,180 @@
+"""The Telegram adapter: a python-telegram-bot Application over the core.
+
+Every handler is registered in `register_handlers`, in the order it matters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatType as TgChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.checking import notice
+from bot.core import Core
+from bot.groups.watch import PAYLOAD_PATTERN
+from bot.guide import help_reply, welcome_reply
+from bot.locale import Locale, get_locale
+from bot.privacy import FORGET_PATTERN
+from handlers.telegram.feedback import FEEDBACK_BUTTONS, FeedbackHandlers
+from handlers.telegram.flood import PrivateFloodGate
+from handlers.telegram.groups import GroupHandlers, MentionsBot
+from handlers.telegram.messages import MEDIA, Context, request_for, send_reply, text_of
+from handlers.telegram.officers import OFFICER_BUTTONS, OfficerHandlers
+from handlers.telegram.polling import DurablePoller
+from handlers.telegram.privacy import PrivacyHandlers
+
+log = logging.getLogger(__name__)
+
+
+class TelegramAdapter:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.locale: Locale = get_locale(core.config.language)
+        self.groups = GroupHandlers(core, self.locale)
+
+    async def start(self, update: Update, context: Context) -> None:
+        if update.effective_message is not None:
+            await send_reply(update.effective_message, welcome_reply(self.locale), quote=False)
+
+    async def help(self, update: Update, context: Context) -> None:
+        if update.effective_message is not None:
+            await send_reply(update.effective_message, help_reply(self.locale), quote=False)
+
+    async def check_private(self, update: Update, context: Context) -> None:
+        """A pasted or forwarded message, or media, in a private chat: answer it."""
+        message = update.effective_message
+        if message is None:
+            return
+        answer = await self.core.checker.check(request_for(message, text_of(message)))
+        await send_reply(message, answer.reply)
+
+    async def on_error(self, update: object, context: Context) -> None:
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_message is not None:
+            chat = update.effective_chat
+            if chat is not None and chat.type == TgChatType.PRIVATE:
+                try:
+                    await send_reply(update.effective_message, notice(self.locale, "error.generic"))
+                except Exception:  # the error path must never raise
+                    log.warning("could not tell the user about the error", exc_info=True)
+
+    def register_handlers(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        private = filters.ChatType.PRIVATE
+        groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE  # new messages only, not edits
+        # Order matters: the flood gate before anything (group -1); then commands, then buttons and
+        # membership, then text, then media without text; in groups a question to the bot before
+        # the watch that sees every message.
+        gate = PrivateFloodGate(self.core.config.private_messages_per_minute, self.locale)
+        application.add_handler(TypeHandler(Update, gate.check), group=-1)
+        application.add_handler(CommandHandler("start", self.start))
+        application.add_handler(CommandHandler(["huongdan", "help"], self.help))
+        application.add_handler(CommandHandler(["kiemtra", "check"], self.groups.check_command))
+        application.add_handler(CommandHandler(["caidat", "settings"], self.groups.settings))
+        application.add_handler(CallbackQueryHandler(self.groups.settings_button, pattern=PAYLOAD_PATTERN))
+        application.add_handler(ChatMemberHandler(self.groups.joined, ChatMemberHandler.MY_CHAT_MEMBER))
+        application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.groups.migrated))
+        if self.core.privacy is not None:
+            privacy = PrivacyHandlers(self.core.privacy)
+            application.add_handler(CommandHandler(["quen", "forget"], privacy.forget))
+            application.add_handler(CallbackQueryHandler(privacy.confirm, pattern=FORGET_PATTERN))
+        if self.core.officers is not None:
+            officers = OfficerHandlers(self.core, self.locale)
+            application.add_handler(officers.conversation())  # /them /add and its steps, before plain text
+            application.add_handler(CommandHandler(["sua", "edit"], officers.command("edit")))
+            application.add_handler(CommandHandler(["xoa", "retire"], officers.command("retire")))
+            application.add_handler(CommandHandler(["khoiphuc", "restore"], officers.command("restore")))
+            application.add_handler(CommandHandler(["xem", "show"], officers.command("show")))
+            application.add_handler(CommandHandler(["tim", "find"], officers.command("find")))
+            application.add_handler(CommandHandler(["lichsu", "history"], officers.command("history")))
+            application.add_handler(CommandHandler(["baocao", "reports"], officers.command("queue")))
+            application.add_handler(CommandHandler(["gan", "link"], officers.command("link")))
+            application.add_handler(CommandHandler(["boqua", "dismiss"], officers.command("dismiss")))
+            application.add_handler(CommandHandler(["capquyen", "grant"], officers.command("grant")))
+            application.add_handler(CommandHandler(["thuhoi", "revoke"], officers.command("revoke")))
+            application.add_handler(CallbackQueryHandler(officers.press, pattern=OFFICER_BUTTONS))
+            self.core.checker.listeners.append(officers.notifier(application))
+            feedback = FeedbackHandlers(self.core, self.locale)
+            application.add_handler(CallbackQueryHandler(feedback.vote, pattern=FEEDBACK_BUTTONS))
+            application.add_handler(CommandHandler(["thongke", "stats"], feedback.stats))
+            application.add_handler(CommandHandler(["xuat", "export"], feedback.export))
+            # after every other handler (group 1): a group's title, for /thongke, never delays an answer
+            application.add_handler(MessageHandler(filters.ChatType.GROUPS, feedback.remember_title), group=1)
+            self.core.officers.link_listeners.append(feedback.link_listener(application))
+            feedback.schedule(application)
+        application.add_handler(MessageHandler(
+            private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.check_private
+        ))
+        application.add_handler(MessageHandler(private & MEDIA, self.check_private))
+        application.add_handler(MessageHandler(groups & MentionsBot(), self.groups.mention))
+        application.add_handler(MessageHandler(
+            groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.groups.watch
+        ))
+        application.add_error_handler(self.on_error)
+
+
+COMMANDS = (
+    BotCommand("kiemtra", "Kiểm tra tin nhắn được trả lời"),
+    BotCommand("check", "Check the replied-to message"),
+    BotCommand("caidat", "Quản trị viên: chế độ theo dõi nhóm"),
+    BotCommand("settings", "Admins: the group's watch mode"),
+    BotCommand("quen", "Xoá nội dung các tin bạn đã gửi"),
+    BotCommand("forget", "Delete the texts you sent"),
+    BotCommand("huongdan", "Hướng dẫn sử dụng"),
+    BotCommand("help", "How to use"),
+    BotCommand("start", "Giới thiệu / About"),
+)
+
+
+# Asked for explicitly: without a list Telegram keeps whatever the token's last poller asked for.
+# my_chat_member tells the bot it was added to a group; add a type here when a handler needs it.
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
+
+
+def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The real Application: rate limiter, base_url from config, every handler registered."""
+    settings = core.config.telegram
+    adapter = TelegramAdapter(core)
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .updater(None)  # handlers/telegram/polling.py polls instead, through a durable inbox
+        .build()
+    )
+    adapter.register_handlers(application)
+    return application
+
+
+async def run_telegram(core: Core, stop: asyncio.Event) -> None:
+    """Poll until `stop` is set, on the event loop (and database connection) of the core."""
+    assert core.storage is not None, "the Telegram bot needs its database"
+    application = build_application(core)
+    async with application:
+        try:
+            await application.bot.set_my_commands(list(COMMANDS))
+        except TelegramError as exc:
+            log.warning("could not publish the command list: %s", exc)
+        await application.start()
+        log.info("Telegram: polling as @%s", application.bot.username)
+        try:
+            poller = DurablePoller(application, core.storage, core.config.telegram.poll_timeout, ALLOWED_UPDATES)
+            await poller.run(stop)
+        finally:
+            await application.stop()

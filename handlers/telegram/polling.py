@@ -1,0 +1,175 @@
+"""Long polling that loses nothing: a durable inbox in place of python-telegram-bot's Updater.
+
+The Updater acknowledges a whole batch (by the next getUpdates offset) as soon as it has queued
+it, before any handler ran, so a killed process loses every fetched update it had not handled.
+Here a batch is written to SQLite (one fsync'd transaction) before the next getUpdates tells
+Telegram it was received; each update is marked done after its handlers ran; updates left
+unfinished by a crash are handled at the next start. Telegram redelivers what was not
+acknowledged, and the inbox ignores an update id it already holds, so nothing is handled twice.
+
+Guarantee: every update Telegram considers delivered is either handled or replayed at the next
+start (at least once); its report row is stored once (reports are unique per chat and message).
+An answer may be sent twice if the process dies between sending it and marking the update done.
+
+Bad input loses nothing and stops nothing. getUpdates is read as raw JSON, not through PTB's
+`get_updates`, which parses the whole batch at once: one update it cannot parse makes it raise
+(after logging the batch, texts and names included, at CRITICAL), the offset never advances and
+the same batch comes back forever. Here each update is parsed on its own when it is handled; one
+that is not a Bot API update (handlers/telegram/schema.py) is logged at WARNING (its id and the
+field at fault, never its content), counted in `unparseable`, marked done and skipped. Lone UTF-16 surrogates (JSON
+"\ud800", which Python decodes but SQLite and UTF-8 refuse) become U+FFFD before anything is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
+
+from bot.store.storage import Storage
+from handlers.telegram.schema import update_problem
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MAX_BACKOFF = 30.0
+CONCURRENT_UPDATES = 8  # handlers running at once; each waits mostly on the network
+READ_MARGIN = 10.0  # seconds a long poll may take beyond its timeout before it counts as failed
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # json.loads joins valid pairs, so any left is alone
+
+
+def stored_form(update: object) -> str:
+    """An update as the inbox keeps it: JSON text that SQLite and UTF-8 accept."""
+    return LONE_SURROGATE.sub("\ufffd", json.dumps(update, ensure_ascii=False))
+
+
+def update_id_of(update: object) -> int | None:
+    """The update's id when it has a usable one (a Bot API update always does)."""
+    if isinstance(update, dict):
+        update_id = update.get("update_id")
+        if isinstance(update_id, int) and not isinstance(update_id, bool):
+            return update_id
+    return None
+
+
+class DurablePoller:
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], storage: Storage,
+                 poll_timeout: int, allowed_updates: Sequence[str], concurrency: int = CONCURRENT_UPDATES) -> None:
+        self.application = application
+        self.storage = storage
+        self.poll_timeout = poll_timeout
+        self.allowed_updates = list(allowed_updates)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._running: set[asyncio.Task[None]] = set()
+        self.unparseable = 0  # updates skipped because they are not Bot API updates
+
+    async def handle(self, update_id: str, payload: str) -> None:
+        """Run every handler for one stored update, then mark it done (errors included: the
+        error handler has seen them, and replaying a failing update forever helps no one)."""
+        async with self._slots:
+            update, problem = self.parse(payload)
+            if update is None:  # nothing any handler could do with it
+                self.unparseable += 1
+                log.warning("update %s is not a valid Bot API update (%s); skipped", update_id, problem)
+            else:
+                try:
+                    await self.application.process_update(update)
+                except Exception:
+                    log.exception("update %s could not be handled", update_id)
+            await self.storage.finish_inbox(PLATFORM, update_id)
+
+    def parse(self, payload: str) -> tuple[Update | None, str]:
+        """The update, or None and why (the field at fault, or the kind of error: never content)."""
+        try:
+            data = json.loads(payload)
+            problem = update_problem(data)
+            if problem is not None:
+                return None, problem
+            return Update.de_json(data, self.application.bot), ""
+        except Exception as exc:
+            return None, type(exc).__name__
+
+    def start_handling(self, update_id: str, payload: str) -> None:
+        task = asyncio.create_task(self.handle(update_id, payload))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def replay_unfinished(self) -> int:
+        pending = await self.storage.pending_inbox(PLATFORM)
+        if pending:
+            log.info("handling %d update(s) left unfinished by the last run", len(pending))
+        for update_id, payload in pending:
+            self.start_handling(update_id, payload)
+        return len(pending)
+
+    async def fetch(self, offset: int | None, timeout: int | None = None) -> list[Any]:
+        """One getUpdates call, its result as raw JSON (see the module's docstring for why).
+
+        `_post` is the call `get_updates` makes before parsing; python-telegram-bot is pinned to
+        22.x in pyproject.toml. (`do_api_request` would do, but warns for every known method.)"""
+        timeout = self.poll_timeout if timeout is None else timeout
+        data: dict[str, Any] = {"timeout": timeout, "allowed_updates": self.allowed_updates}
+        if offset is not None:
+            data["offset"] = offset
+        result = await self.application.bot._post("getUpdates", data, read_timeout=timeout + READ_MARGIN)
+        return result if isinstance(result, list) else []
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.replay_unfinished()
+        offset: int | None = None
+        failures = 0
+        while not stop.is_set():
+            poll = asyncio.create_task(self.fetch(offset))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not poll.done():  # stopping: nothing of this poll was stored, so none may be confirmed
+                poll.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                    await poll
+                break
+            try:
+                updates = poll.result()
+                ids = [update_id_of(u) for u in updates]
+                if updates and not any(i is not None for i in ids):  # nothing here can be acknowledged
+                    raise TelegramError(f"{len(updates)} item(s) without an update id")
+            except InvalidToken:
+                raise
+            except TelegramError as exc:
+                failures += 1
+                delay = min(MAX_BACKOFF, 2.0**failures)
+                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                continue
+            failures = 0
+            if not updates:
+                continue
+            batch = [(str(i), stored_form(u)) for i, u in zip(ids, updates, strict=True) if i is not None]
+            if len(batch) < len(updates):
+                log.warning("%d item(s) without an update id in a batch; ignored", len(updates) - len(batch))
+            try:
+                fresh = set(await self.storage.store_inbox(PLATFORM, batch))
+            except Exception:  # not stored, so not acknowledged: Telegram delivers it again
+                log.exception("could not store %d update(s); fetching them again", len(batch))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                continue
+            # Only now may the next getUpdates acknowledge this batch.
+            offset = max(i for i in ids if i is not None) + 1
+            for update_id, payload in batch:
+                if update_id in fresh:
+                    self.start_handling(update_id, payload)
+        if self._running:
+            await asyncio.wait(self._running, timeout=30)
+        if offset is not None:  # confirm the last stored batch so it is not fetched again
+            with contextlib.suppress(TelegramError):
+                await self.fetch(offset, timeout=0)

@@ -1,0 +1,267 @@
+"""The Zalo adapter: Zalo Bot Platform updates in, the same core answers out as plain text.
+
+Zalo differs from Telegram (../shared/zalo-bot-api.md): one update per poll and no offset (so
+updates are deduplicated by message id, persisted), no buttons, no forward origin, 2000-character
+plain-text messages, and groups that deliver only mentions of the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hmac
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from bot.checking import ChatType, CheckRequest, notice
+from bot.config import ZaloConfig
+from bot.core import Core
+from bot.desk.officers import COMMAND_ACTIONS, Actor
+from bot.guide import help_reply, welcome_reply
+from bot.locale import Locale, get_locale
+from bot.replies import Paragraph, Reply
+from handlers.plain_text import render_plain, split_plain
+from handlers.zalo.client import MESSAGE_LIMIT, ZaloApiError, ZaloClient
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "zalo"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+POLL_GAP = 1.0  # seconds between polls, as Zalo asks
+MAX_BACKOFF = 60.0
+# A mention in a group that leaves fewer content words than this is a bare question ("có thật
+# không?"): Zalo does not deliver the message it replies to, so there is nothing to check.
+MIN_GROUP_WORDS = 4
+QUESTION_WORDS = frozenset((
+    "có", "thật", "không", "ko", "k", "hok", "hông", "hả", "vậy", "ạ", "à", "ơi", "nhỉ", "nhé", "đúng", "sai",
+    "là", "gì", "bot", "kiểm", "tra", "chứng", "giúp", "check", "tin", "này", "nầy", "đó", "mọi", "người",
+    "mn", "ad", "admin", "ai", "biết", "cho", "hỏi", "với", "vs", "xem", "thử",
+))
+MENTION = re.compile(r"@\S+")
+COMMAND = re.compile(r"^/(\w+)")
+
+
+@dataclass(frozen=True)
+class ZaloMessage:
+    event: str
+    message_id: str
+    chat_id: str
+    chat_type: str  # PRIVATE | GROUP
+    user_id: str
+    is_bot: bool
+    text: str
+    date: dt.datetime | None
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_type.upper() == "GROUP"
+
+
+def unwrap(body: Any) -> Mapping[str, Any] | None:
+    """The update object from a flat body or one wrapped as {"ok": true, "result": {...}}."""
+    if isinstance(body, Mapping) and isinstance(body.get("result"), Mapping) and "event_name" not in body:
+        body = body["result"]
+    return body if isinstance(body, Mapping) else None
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def parse_update(body: Any) -> ZaloMessage | None:
+    """A plain message from a Zalo update, or None when it carries no message we can answer."""
+    update = unwrap(body)
+    if update is None:
+        return None
+    message = update.get("message")
+    if not isinstance(message, Mapping):
+        return None
+    sender = mapping(message.get("from"))
+    chat = mapping(message.get("chat"))
+    message_id, chat_id = message.get("message_id"), chat.get("id")
+    if not message_id or not chat_id:
+        return None
+    text = message.get("text") or message.get("caption") or ""
+    millis = message.get("date")
+    date = dt.datetime.fromtimestamp(millis / 1000, dt.UTC) if isinstance(millis, int | float) else None
+    return ZaloMessage(
+        event=str(update.get("event_name") or ""),
+        message_id=str(message_id),
+        chat_id=str(chat_id),
+        chat_type=str(chat.get("chat_type") or "PRIVATE"),
+        user_id=str(sender.get("id") or ""),
+        is_bot=bool(sender.get("is_bot")),
+        text=text if isinstance(text, str) else "",
+        date=date,
+    )
+
+
+class ZaloAdapter:
+    def __init__(self, core: Core, client: ZaloClient, settings: ZaloConfig, bot_name: str = "") -> None:
+        self.core = core
+        # Zalo mentions carry the display name, spaces included: "@Bot Kiểm Chứng có thật không?"
+        self.mention = re.compile(re.escape(f"@{bot_name}"), re.IGNORECASE) if bot_name else MENTION
+        self.client = client
+        self.settings = settings
+        self.locale: Locale = get_locale(core.config.language)
+
+    async def handle(self, body: Any) -> None:
+        """Take one update (from a poll or the webhook): answer it once, whatever is redelivered."""
+        message = parse_update(body)
+        if message is None or message.is_bot:
+            return
+        storage = self.core.storage
+        if storage is not None and not await storage.mark_update_seen(PLATFORM, message.message_id):
+            log.debug("zalo update %s was delivered again; ignored", message.message_id)
+            return
+        reply = await self.answer(message)
+        if reply is not None:
+            await self.send(message.chat_id, reply)
+
+    async def answer(self, message: ZaloMessage) -> Reply | None:
+        text = message.text
+        if message.in_group:
+            text = MENTION.sub(" ", self.mention.sub(" ", text)).strip()
+            words = [w for w in re.findall(r"\w+", text.casefold()) if w not in QUESTION_WORDS]
+            if len(words) < MIN_GROUP_WORDS:
+                return notice(self.locale, "zalo.group_hint")
+        command = COMMAND.match(text.strip())
+        if command:
+            name = command.group(1).lower()
+            action = COMMAND_ACTIONS.get(name)
+            if action is not None and self.core.officers is not None:  # no buttons on Zalo: text commands only
+                actor = Actor(PLATFORM, message.user_id, message.chat_id)
+                use_case = self.core.officers.use_case(action, buttons=False)
+                return await use_case(actor, f"/{name}", text.strip()[command.end():].strip())
+            if name == "start":
+                return welcome_reply(self.locale)
+            if name in ("help", "huongdan"):
+                return help_reply(self.locale)
+            if name in ("kiemtra", "check"):
+                text = text.strip()[command.end():]
+        if message.event in ("message.sticker.received", "message.unsupported.received") or (
+            not text and message.event not in ("message.image.received", "message.text.received")
+        ):
+            return notice(self.locale, "zalo.unsupported")
+        request = CheckRequest(
+            platform=PLATFORM,
+            chat_id=message.chat_id,
+            chat_type=ChatType.GROUP if message.in_group else ChatType.PRIVATE,
+            text=text,
+            user_id=message.user_id or None,
+            has_media=message.event == "message.image.received",
+            message_id=message.message_id,
+        )
+        answer = await self.core.checker.check(request)
+        return answer.reply
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        labelled = Reply((*reply.paragraphs, Paragraph.of(self.locale.t("zalo.automated"))))
+        for chunk in split_plain(render_plain(labelled), MESSAGE_LIMIT):
+            await self.client.send_message(chat_id, chunk)
+            await self.count_outbound(1)
+
+    async def count_outbound(self, messages: int) -> None:
+        """Count what this month costs of the plan's quota; warn officers once when it nears the cap."""
+        storage = self.core.storage
+        if storage is None:
+            return
+        total = await storage.count_outbound(PLATFORM, messages)
+        threshold = int(self.settings.monthly_quota * self.settings.quota_warning)
+        if total - messages < threshold <= total:
+            text = self.locale.t("zalo.quota_warning", used=total, quota=self.settings.monthly_quota)
+            log.warning("Zalo outbound messages this month: %d of %d", total, self.settings.monthly_quota)
+            for officer in self.settings.officers:
+                with contextlib.suppress(ZaloApiError, httpx.HTTPError):
+                    await self.client.send_message(officer, text)
+
+    async def handle_safely(self, body: Any) -> None:
+        try:
+            await self.handle(body)
+        except Exception:
+            log.exception("error while handling a Zalo update")
+
+
+async def poll(adapter: ZaloAdapter, stop: asyncio.Event) -> None:
+    """Long polling: one update a call, 408 when idle, at least a second between polls."""
+    failures = 0
+    while not stop.is_set():
+        delay = POLL_GAP
+        try:
+            body = await adapter.client.get_update(adapter.settings.poll_timeout)
+        except (ZaloApiError, httpx.HTTPError) as exc:
+            failures += 1
+            delay = min(MAX_BACKOFF, POLL_GAP * 2**failures)
+            log.warning("Zalo getUpdates failed (%s); retrying in %.0f s", exc, delay)
+        else:
+            failures = 0
+            if body is not None:
+                await adapter.handle_safely(body)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+
+
+def webhook_app(adapter: ZaloAdapter, pending: set[asyncio.Task[None]]) -> web.Application:
+    """The webhook endpoint: secret checked in constant time, 200 at once, the work after."""
+    expected = adapter.settings.secret_token.encode()
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER)
+        if given is None:
+            return web.json_response({"ok": False, "description": "missing secret token"}, status=401)
+        if not hmac.compare_digest(given.encode(), expected):
+            return web.json_response({"ok": False, "description": "wrong secret token"}, status=403)
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return web.json_response({"ok": False, "description": "body is not JSON"}, status=400)
+        task = asyncio.create_task(adapter.handle_safely(body))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        return web.json_response({"ok": True})
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post(adapter.settings.webhook_path, receive)
+    return app
+
+
+async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | None = None) -> None:
+    settings = core.config.zalo
+    client = ZaloClient(settings.token, settings.base_url, http)
+    from handlers.zalo.followups import ZaloFollowUps  # it builds on this module
+
+    follow_ups: ZaloFollowUps | None = None
+    try:
+        me = await client.get_me()
+        adapter = ZaloAdapter(core, client, settings, str(me.get("account_name") or ""))
+        follow_ups = ZaloFollowUps(adapter)
+        await follow_ups.deliver()  # questions linked while the Zalo bot was not running
+        log.info("Zalo bot %s (%s mode)", me.get("account_name", "?"), settings.mode)
+        if settings.mode == "polling":
+            with contextlib.suppress(ZaloApiError):  # 404 when none is set
+                await client.delete_webhook()
+            await poll(adapter, stop)
+            return
+        pending: set[asyncio.Task[None]] = set()
+        runner = web.AppRunner(webhook_app(adapter, pending), access_log=None)
+        await runner.setup()
+        host, port = settings.listen
+        await web.TCPSite(runner, host, port).start()
+        await client.set_webhook(settings.webhook_url, settings.secret_token)
+        log.info("Zalo webhook listening on %s:%d%s", host, port, settings.webhook_path)
+        await stop.wait()
+        await runner.cleanup()
+        if pending:
+            await asyncio.wait(pending, timeout=10)
+    finally:
+        if follow_ups is not None:
+            await follow_ups.close()
+        await client.close()

@@ -1,0 +1,50 @@
+"""Cues read from a message: what it negates, and whether it debunks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matching.features import prepare, repair_typos
+
+
+@pytest.mark.parametrize(
+    ("message", "negated"),
+    [
+        # a denial: the word under the negator is what the message says is not so
+        ("Muối i-ốt không chống được phóng xạ đâu bà con", {"chong"}),
+        ("Đừng chuyển khoản cho số lạ xưng là điện lực", {"chuyen"}),
+        # "không ai" is "nobody", not a question tag
+        ("Công an nhắc: không ai gọi điện gửi link cài VNeID cả", {"goi"}),
+        # a condition: the threat a scam is made of, not a denial
+        ("Điện lực báo nợ tiền điện, nếu không chuyển khoản ngay sẽ bị cắt điện", set()),
+        ("Nếu chưa cài ứng dụng VNeID mới thì tài khoản định danh bị khóa", set()),
+        ("Thanh toán gấp kẻo không kịp, tài khoản bị khóa vĩnh viễn", set()),
+        ("Không nộp phí thì trường hủy kết quả trúng tuyển", set()),
+        # a question asks, it does not deny
+        ("Có thật là sắp đổi tiền mới không mọi người?", set()),
+    ],
+)
+def test_negation_is_a_denial_not_a_condition_or_a_question(message: str, negated: set[str]) -> None:
+    assert set(prepare(message).negated) == negated
+
+
+def test_debunk_cues_are_found_outside_questions() -> None:
+    assert prepare("Tin giả đó bà con, công an đã bác bỏ rồi").debunk
+    assert not prepare("Có phải tin giả không mọi người?").debunk
+
+
+def test_a_typo_is_repaired_when_a_word_pair_confirms_it() -> None:
+    fixed, repaired = repair_typos(("rut", "tieng", "atm"), ("rut", "tien", "atm"))
+    assert fixed == ["rut", "tien", "atm"]
+    assert repaired == ("tieng→tien",)
+
+
+def test_a_word_the_entry_knows_is_not_a_typo() -> None:
+    # "công an phường" against the variant "công an hướng dẫn": one edit apart and confirmed by the
+    # pair "an huong", but "phuong" is a word of the entry's claim, so it is read as itself.
+    message = ("cong", "an", "phuong", "nhac")
+    variant = ("cong", "an", "huong", "dan", "cai", "app")
+    assert repair_typos(message, variant)[1] == ("phuong→huong",)
+    fixed, repaired = repair_typos(message, variant, known=frozenset({"phuong", "goi", "dien"}))
+    assert fixed == list(message)
+    assert repaired == ()
