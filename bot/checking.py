@@ -145,9 +145,9 @@ def answer_for(result: MatchResult, locale: Locale) -> Reply:
 
 
 class ReportLog(Protocol):
-    """What the checker needs from storage."""
+    """What the checker needs from storage (the report store)."""
 
-    async def record_report(self, request: CheckRequest, result: MatchResult) -> int: ...
+    async def record(self, request: CheckRequest, result: MatchResult) -> int: ...
 
 
 # Told of every logged check after it is recorded (officers' notifications listen here).
@@ -171,7 +171,7 @@ class Checker:
             return Answer(MatchResult(Band.NONE), notice(locale, key))
         # In a worker thread: the semantic signal, when enabled, takes a tenth of a second of CPU.
         result = await asyncio.to_thread(self.matcher.match, request.text)
-        report_id = await self.log.record_report(request, result) if self.log is not None else None
+        report_id = await self.log.record(request, result) if self.log is not None else None
         reply = answer_for(result, locale)
         if report_id is not None and result.band is not Band.NONE:  # a verdict: was it useful?
             reply = with_vote_buttons(reply, report_id, locale)

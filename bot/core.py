@@ -53,7 +53,8 @@ class Core:
         storage = await Storage.open(config.database) if with_storage else None
         catalogue = await OfficerDesk.load_catalogue(shipped, storage) if storage is not None else shipped
         matcher = build_matcher(catalogue.published, config.thresholds, config.semantic)
-        core = cls(config, catalogue, matcher, Checker(matcher, storage, config.language), storage)
+        checker = Checker(matcher, storage.reports if storage else None, config.language)
+        core = cls(config, catalogue, matcher, checker, storage)
         if storage is not None:
             core.officers = OfficerDesk(config, shipped, catalogue, storage, matcher, core.apply_catalogue)
             core.groups = GroupWatch(watch_matcher(matcher), storage, config.groups, config.language)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from bot.checking import notice
 from bot.locale import Locale, get_locale
 from bot.replies import Button, Paragraph, Reply
-from bot.store.storage import Storage, utcnow
+from bot.store.storage import Storage
+from bot.store.values import utcnow
 
 # Handled updates stay in the durable inbox this long: long enough to recognise a redelivery
 # (Telegram redelivers only what was not acknowledged, within seconds), short enough that the raw
@@ -48,13 +49,13 @@ class Privacy:
     async def purge(self, now: dt.datetime | None = None) -> Purged:
         """The daily job: report texts past the retention period, handled updates past a day."""
         now = now or utcnow()
-        reports = await self.storage.purge_reports_before(now - self.retention) if self.retention else 0
-        updates = await self.storage.purge_inbox(now - INBOX_KEPT)
+        reports = await self.storage.reports.purge_before(now - self.retention) if self.retention else 0
+        updates = await self.storage.inbox.purge(now - INBOX_KEPT)
         return Purged(reports, updates)
 
     async def ask_forget(self, platform: str, user_id: str) -> Reply:
         """/quen: how many texts would be forgotten, with a button to confirm."""
-        count = await self.storage.kept_reports_of(platform, user_id)
+        count = await self.storage.reports.kept_of(platform, user_id)
         if not count:
             return notice(self.locale, "privacy.forget.none")
         t = self.locale.t
@@ -66,7 +67,7 @@ class Privacy:
     async def forget(self, platform: str, user_id: str, inbox_paths: Sequence[str]) -> tuple[Reply, int]:
         """Blank the texts of this person's reports and the handled updates they sent; the reply and
         how many reports were blanked."""
-        reports, _ = await self.storage.forget_user(platform, user_id, inbox_paths)
+        reports, _ = await self.storage.reports.forget_user(platform, user_id, inbox_paths)
         return notice(self.locale, "privacy.forget.done", count=str(reports)), reports
 
     def kept(self) -> Reply:

@@ -131,7 +131,7 @@ async def command_export(config: Config, form: ExportFormat, output: Path | None
 async def command_reports(config: Config, since: dt.datetime | None, output: Path | None) -> int:
     storage = await Storage.open(config.database)
     try:
-        write_out(reports_csv(await storage.report_log(since)), output)
+        write_out(reports_csv(await storage.reports.log(since)), output)
     finally:
         await storage.close()
     return 0

@@ -24,7 +24,9 @@ import yaml
 
 from bot.catalogue import SCHEMA_VERSION, Catalogue, Rumor, Verdict, rumor_to_dict
 from bot.desk.officers import entry_data
-from bot.store.storage import AuditRecord, LoggedReport, Storage
+from bot.store.audit import AuditRecord
+from bot.store.reports import LoggedReport
+from bot.store.storage import Storage
 
 # ClaimReview ratings (../shared/catalogue-format.md): 1 is the worst (false, scam), 5 the best (true).
 RATING_VALUE = {Verdict.FALSE: 1, Verdict.SCAM: 1, Verdict.MISLEADING: 2, Verdict.TRUE: 5}
@@ -195,5 +197,5 @@ async def import_catalogue(storage: Storage, current: Catalogue, incoming: Catal
             platform, user_id, "import", entry_id=rumor.id, target=origin,
             before=entry_data(known) if known is not None else None, after=data,
         )))
-    await storage.import_entries(rows)
+    await storage.entries.import_many(rows)
     return plan

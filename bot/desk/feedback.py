@@ -13,7 +13,8 @@ from bot.desk.officers import OfficerDesk
 from bot.desk.votes import Vote, VotePayloadError, parse_vote_payload, vote_buttons
 from bot.locale import Locale, get_locale
 from bot.replies import Button, Reply
-from bot.store.storage import Storage, VoteRecord
+from bot.store.feedback import VoteRecord
+from bot.store.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +43,19 @@ class FeedbackDesk:
             return VoteOutcome(t("feedback.stale"))
         if isinstance(payload, VotePayloadError):
             return VoteOutcome(t("feedback.invalid"))
-        report = await self.storage.report(payload.report_id)
+        report = await self.storage.reports.get(payload.report_id)
         # The button must sit under an answer in this very chat: a payload copied elsewhere acts on nothing.
         if report is None or report.platform != platform or report.chat_id != chat_id or report.kind != "asked":
             return VoteOutcome(t("feedback.invalid"))
-        rumor_id = await self.storage.report_entry(report.id) or (report.rumor_id if report.band == "possible"
+        rumor_id = await self.storage.reports.entry_of(report.id) or (report.rumor_id if report.band == "possible"
                                                                    else None)
         if rumor_id is None:
             return VoteOutcome(t("feedback.invalid"))
-        previous = await self.storage.record_vote(VoteRecord(
+        previous = await self.storage.feedback.record_vote(VoteRecord(
             report.id, platform, chat_id, user_id, payload.vote.value, rumor_id))
         if previous == payload.vote.value:
             return VoteOutcome(t(f"feedback.kept.{payload.vote.value}"))
-        up, down = await self.storage.vote_counts(report.id)
+        up, down = await self.storage.feedback.vote_counts(report.id)
         buttons = vote_buttons(report.id, self.locale, up, down)
         key = f"feedback.changed.{payload.vote.value}" if previous else f"feedback.thanks.{payload.vote.value}"
         log.info("feedback on report %s (%s): %s -> %s", report.id, rumor_id, previous, payload.vote.value)
@@ -65,7 +66,7 @@ class FeedbackDesk:
         """The report's card for the officers' chat when this 👎 opened its dispute (not for later ones)."""
         if self.officers is None or self.officers.config.officers_chat is None:
             return None
-        dispute = (await self.storage.disputes([report_id])).get(report_id)
+        dispute = (await self.storage.feedback.disputes([report_id])).get(report_id)
         if dispute is None or dispute.votes != 1:
             return None
         group = await self.officers.pending_group(report_id)

@@ -19,7 +19,9 @@ from bot.checking import ChatType, format_date, source_paragraphs, verdict_label
 from bot.desk.votes import with_vote_buttons
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply, bold, italic, shorten
-from bot.store.storage import ReportRow, Storage, utcnow
+from bot.store.reports import ReportRow
+from bot.store.storage import Storage
+from bot.store.values import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +68,14 @@ class FollowUpDesk:
         """The follow-ups to send on `platform` now; questions that need none are recorded as such."""
         now = now or utcnow()
         chats: dict[tuple[str, str], list[ReportRow]] = {}
-        for report, rumor_id in await self.storage.unfollowed_reports(platform):
+        for report, rumor_id in await self.storage.follow_ups.unfollowed(platform):
             chats.setdefault((report.chat_id, rumor_id), []).append(report)
         due: list[FollowUp] = []
         for (chat_id, rumor_id), reports in chats.items():
             ids = [r.id for r in reports]
             skip = await self.skipped(platform, chat_id, rumor_id, reports, now)
             if skip is not None:
-                await self.storage.record_follow_up(ids, platform, chat_id, rumor_id, skip.value)
+                await self.storage.follow_ups.record(ids, platform, chat_id, rumor_id, skip.value)
                 log.info("follow-up to %s:%s about %s: %s", platform, chat_id, rumor_id, skip.value)
                 continue
             rumor = self.catalogue().get(rumor_id)
@@ -92,7 +94,7 @@ class FollowUpDesk:
             return Outcome.WITHDRAWN
         if all(r.band == "match" and r.rumor_id == rumor_id for r in reports):
             return Outcome.ANSWERED
-        if await self.storage.followed_up(platform, chat_id, rumor_id):
+        if await self.storage.follow_ups.sent_before(platform, chat_id, rumor_id):
             return Outcome.REPEATED
         return None
 
@@ -109,7 +111,7 @@ class FollowUpDesk:
                 except Exception:
                     log.exception("follow-up to %s:%s failed", platform, follow_up.chat_id)
                     outcome = Outcome.FAILED
-                await self.storage.record_follow_up(follow_up.report_ids, platform, follow_up.chat_id,
+                await self.storage.follow_ups.record(follow_up.report_ids, platform, follow_up.chat_id,
                                                     follow_up.rumor_id, outcome.value)
                 log.info("follow-up to %s:%s about %s: %s", platform, follow_up.chat_id, follow_up.rumor_id,
                          outcome.value)

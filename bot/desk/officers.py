@@ -43,7 +43,11 @@ from bot.locale import Locale, get_locale
 from bot.matching.matcher import Band, Matcher
 from bot.matching.normalize import folded
 from bot.replies import Button, Paragraph, Reply, Span, bold, italic, shorten
-from bot.store.storage import AuditRecord, Dispute, ReportRow, Storage, utcnow
+from bot.store.audit import AuditRecord
+from bot.store.feedback import Dispute
+from bot.store.reports import ReportRow
+from bot.store.storage import Storage
+from bot.store.values import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +268,7 @@ class OfficerDesk:
     async def load_catalogue(shipped: Catalogue, storage: Storage) -> Catalogue:
         """The shipped catalogue with the officers' entries over it (theirs win by id)."""
         stored: list[Rumor] = []
-        for entry in await storage.stored_entries():
+        for entry in await storage.entries.all():
             rumor, problems = validate(entry.data, f"stored entry {entry.id!r}")
             if rumor is None:  # saved valid; only a later, stricter loader could refuse it
                 log.error("skipping a stored entry: %s", "; ".join(map(str, problems)))
@@ -287,7 +291,7 @@ class OfficerDesk:
         from_config = actor.platform == CONFIG_PLATFORM and actor.user_id.lstrip("-").isdigit()
         if from_config and int(actor.user_id) in self.config.owners:
             return Role.OWNER
-        rights = await self.storage.officer_rights(actor.platform)
+        rights = await self.storage.rights.all(actor.platform)
         if actor.user_id in rights:
             return Role.OFFICER if rights[actor.user_id] else Role.MEMBER
         if from_config and int(actor.user_id) in self.config.officers:
@@ -301,7 +305,7 @@ class OfficerDesk:
         role = await self.role_of(actor)
         if role is Role.OWNER or (role is Role.OFFICER and not owners_only):
             return None
-        await self.storage.record_audit(AuditRecord(
+        await self.storage.audit.record(AuditRecord(
             actor.platform, actor.user_id, "refused", chat_id=actor.chat_id, target=command,
             after={"text": shorten(text, 300)} if text else None,
         ))
@@ -320,7 +324,7 @@ class OfficerDesk:
         before = await self.role_of(subject)
         if before is Role.OWNER:
             return self.notice("officers.rights.owner", user=target)
-        await self.storage.set_officer_right(target, granted, AuditRecord(
+        await self.storage.rights.set(target, granted, AuditRecord(
             actor.platform, actor.user_id, "grant" if granted else "revoke", chat_id=actor.chat_id,
             target=target, before={"officer": before is Role.OFFICER}, after={"officer": granted},
         ))
@@ -368,7 +372,7 @@ class OfficerDesk:
             group = await self.pending_group(report_id)
             linked = group.report_ids if group is not None else []
         data = entry_data(rumor)
-        await self.storage.save_entry(rumor.id, data, AuditRecord(
+        await self.storage.entries.save(rumor.id, data, AuditRecord(
             actor.platform, actor.user_id, "create", chat_id=actor.chat_id, entry_id=rumor.id,
             report_id=report_id, after=data,
         ), link_reports=linked)
@@ -435,7 +439,7 @@ class OfficerDesk:
         if changed is None:
             return self.problems_reply(problems)
         before, after = entry_data(rumor), entry_data(changed)
-        await self.storage.save_entry(rumor.id, after, AuditRecord(
+        await self.storage.entries.save(rumor.id, after, AuditRecord(
             actor.platform, actor.user_id, action, chat_id=actor.chat_id, entry_id=rumor.id,
             report_id=report_id, before=before, after=after,
         ), link_reports=report_ids)
@@ -493,7 +497,7 @@ class OfficerDesk:
         if refusal is not None:
             return refusal
         rumor_id = rumor_id.strip()
-        rows = await self.storage.audit_for_entry(rumor_id)
+        rows = await self.storage.audit.for_entry(rumor_id)
         if not rows:
             key = "officers.history.shipped" if rumor_id in self.catalogue.by_id else "officers.unknown_entry"
             return self.notice(key, id=rumor_id or "?")
@@ -545,9 +549,9 @@ class OfficerDesk:
 
     # -- the review queue -----------------------------------------------------------------------------
     async def pending_groups(self) -> list[ReportGroup]:
-        reports = await self.storage.pending_reports()
+        reports = await self.storage.reviews.pending()
         groups = group_reports(reports)
-        disputes = await self.storage.disputes([r.id for r in reports])
+        disputes = await self.storage.feedback.disputes([r.id for r in reports])
         for group in groups:
             group.disputes = {i: disputes[i] for i in group.report_ids if i in disputes}
         return groups
@@ -559,7 +563,7 @@ class OfficerDesk:
         grows with the square of the pending reports (with 1,000 pending, seconds of CPU for every
         new report, during which no one else is answered). Unlike the queue's grouping, a report
         that is near only to a near-duplicate, not to this one, is not pulled in."""
-        pending = await self.storage.pending_reports()
+        pending = await self.storage.reviews.pending()
         if not any(r.id == report_id for r in pending):
             return None
         views = [report_view(r.text) for r in pending]
@@ -705,10 +709,11 @@ class OfficerDesk:
         group = await self.near_duplicates_of(answer.report_id)
         if group is None:
             return None
-        recent = await self.storage.notified_texts_since(utcnow() - NOTIFY_EVERY)
+        recent = await self.storage.reviews.notified_texts_since(utcnow() - NOTIFY_EVERY)
         if any(is_near_duplicate(group.view, report_view(text)) for text in recent):
             return None
-        await self.storage.record_notification(answer.report_id, request.platform, str(self.config.officers_chat))
+        await self.storage.reviews.record_notification(answer.report_id, request.platform,
+                                                       str(self.config.officers_chat))
         return self.report_card(group, "officers.card.new")
 
     async def link(self, actor: Actor, report_id: int, rumor_id: str) -> Press:
@@ -748,7 +753,7 @@ class OfficerDesk:
         group, problem = await self.reviewable(report_id)
         if group is None:
             return Press(problem)
-        await self.storage.review_reports(group.report_ids, "dismissed", None, AuditRecord(
+        await self.storage.reviews.review(group.report_ids, "dismissed", None, AuditRecord(
             actor.platform, actor.user_id, "dismiss", chat_id=actor.chat_id, report_id=report_id,
             after={"reports": group.report_ids, "text": shorten(group.lead.text, 300)},
         ))
@@ -774,9 +779,9 @@ class OfficerDesk:
         group = await self.pending_group(report_id)
         if group is not None:
             return group, ""
-        if await self.storage.report(report_id) is None:
+        if await self.storage.reports.get(report_id) is None:
             return None, self.t("officers.press.unknown_report")
-        review = await self.storage.review_of(report_id)
+        review = await self.storage.reviews.of(report_id)
         if review is None:
             return None, self.t("officers.press.not_pending")
         return None, self.t("officers.press.handled", by=review.reviewed_by.split(":")[-1],
@@ -786,7 +791,7 @@ class OfficerDesk:
         """A button press outside the guided /them: validated, authorised, then done."""
         payload = parse_payload(data)
         if not isinstance(payload, Payload):  # stale or forged: refused, and recorded like any refusal
-            await self.storage.record_refusal(actor.platform, actor.chat_id, actor.user_id,
+            await self.storage.audit.record_refusal(actor.platform, actor.chat_id, actor.user_id,
                                               f"button ({payload.value})", shorten(data, 64))
             return Press(self.t("officers.press.stale" if payload is PayloadError.STALE else "officers.press.invalid"))
         refusal = await self.guard(actor, f"button {payload.action}", data)

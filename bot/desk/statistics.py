@@ -12,7 +12,8 @@ from bot.catalogue import Catalogue
 from bot.desk.officers import OfficerDesk
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply, bold, italic, shorten
-from bot.store.storage import Storage, utcnow
+from bot.store.storage import Storage
+from bot.store.values import utcnow
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 DEFAULT_DAYS = 7
@@ -97,8 +98,8 @@ class StatisticsDesk:
         last_day = now.astimezone(VIETNAM).date()
         first_day = last_day - dt.timedelta(days=days - 1)
         since = dt.datetime.combine(first_day, dt.time(), VIETNAM)
-        totals = await self.storage.report_totals(since)
-        entry_days = await self.storage.entry_days(since)
+        totals = await self.storage.statistics.report_totals(since)
+        entry_days = await self.storage.statistics.entry_days(since)
         asked: dict[str, int] = defaultdict(int)
         seen: dict[str, int] = defaultdict(int)
         daily: dict[str, list[int]] = defaultdict(lambda: [0] * days)
@@ -107,10 +108,10 @@ class StatisticsDesk:
             index = (row.day - first_day).days
             if 0 <= index < days:
                 daily[row.rumor_id][index] += row.count
-        votes = await self.storage.feedback_by_entry(since)
-        titles = await self.storage.chat_titles()
+        votes = await self.storage.statistics.feedback_by_entry(since)
+        titles = await self.storage.groups.titles()
         chats: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for rumor_id, platform, chat_id, count in await self.storage.sightings_by_chat(since):
+        for rumor_id, platform, chat_id, count in await self.storage.statistics.sightings_by_chat(since):
             chats[rumor_id].append((titles.get((platform, chat_id), chat_id), count))
         ranked = sorted({*asked, *seen}, key=lambda r: (-(asked[r] + seen[r]), r))[:TOP_ENTRIES]
         top = tuple(
@@ -118,7 +119,7 @@ class StatisticsDesk:
             for r in ranked
         )
         groups = await self.officers.pending_groups() if self.officers is not None else []
-        follow_ups = await self.storage.follow_up_outcomes(since)
+        follow_ups = await self.storage.statistics.follow_up_outcomes(since)
         return Statistics(
             days=days, first_day=first_day, last_day=last_day,
             asked=sum(n for (kind, _), n in totals.items() if kind == "asked"),

@@ -13,13 +13,13 @@ import re
 from collections import deque
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Protocol
 
 from bot.catalogue import Verdict
 from bot.checking import CheckRequest, source_paragraphs, verdict_label
 from bot.locale import Locale, get_locale
 from bot.matching.matcher import Band, Matcher, MatchResult
 from bot.replies import Button, Paragraph, Reply, bold, italic, shorten
+from bot.store.storage import Storage
 
 # A message older than this when it reaches the bot is not warned about: after a restart
 # Telegram delivers the backlog, and a warning under an hour-old post lands out of context.
@@ -302,28 +302,6 @@ def warning_reply(result: MatchResult, locale: Locale) -> Reply:
 
 # -- the use case ------------------------------------------------------------------------------
 
-class GroupStore(Protocol):
-    """What the group use cases need from storage."""
-
-    async def group_mode(self, platform: str, chat_id: str) -> WatchMode | None: ...
-
-    async def set_group_mode(self, platform: str, chat_id: str, mode: WatchMode, changed_by: str | None) -> None: ...
-
-    async def last_warning(self, platform: str, chat_id: str, rumor_id: str) -> dt.datetime | None: ...
-
-    async def record_warning(self, platform: str, chat_id: str, rumor_id: str, message_id: str | None,
-                             at: dt.datetime) -> None: ...
-
-    async def record_report(self, request: CheckRequest, result: MatchResult) -> int: ...
-
-    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str, at: dt.datetime) -> None: ...
-
-    async def migrated_into_since(self, platform: str, chat_id: str, since: dt.datetime) -> bool: ...
-
-    async def record_refusal(self, platform: str, chat_id: str | None, user_id: str, target: str,
-                             detail: str = "") -> None: ...
-
-
 @dataclass(frozen=True)
 class WatchOutcome:
     decision: WatchDecision
@@ -334,34 +312,35 @@ class WatchOutcome:
 class GroupWatch:
     """Group settings and watch mode over a matcher and a store."""
 
-    def __init__(self, matcher: Matcher, store: GroupStore, policy: GroupPolicy, language: str = "vi") -> None:
+    def __init__(self, matcher: Matcher, store: Storage, policy: GroupPolicy, language: str = "vi") -> None:
         self.matcher = matcher
         self.store = store
         self.policy = policy
         self.locale = get_locale(language)
 
     async def mode(self, platform: str, chat_id: str) -> WatchMode:
-        return await self.store.group_mode(platform, chat_id) or self.policy.default_mode
+        chosen = await self.store.groups.mode(platform, chat_id)
+        return WatchMode(chosen) if chosen else self.policy.default_mode
 
     async def set_mode(self, platform: str, chat_id: str, mode: WatchMode, changed_by: str | None) -> None:
-        await self.store.set_group_mode(platform, chat_id, mode, changed_by)
+        await self.store.groups.set_mode(platform, chat_id, mode, changed_by)
 
     async def refused(self, platform: str, chat_id: str | None, user_id: str, target: str, detail: str = "") -> None:
         """Someone not an admin of the group tried to change its settings (or pressed a stale button):
         recorded in the audit, like officers' refusals, so a group's admins can be told who tried."""
-        await self.store.record_refusal(platform, chat_id, user_id, target, detail)
+        await self.store.audit.record_refusal(platform, chat_id, user_id, target, detail)
 
     async def settings(self, platform: str, chat_id: str, reads_all_messages: bool) -> Reply:
         return settings_reply(await self.mode(platform, chat_id), reads_all_messages, self.policy, self.locale)
 
     async def joined(self, platform: str, chat_id: str, reads_all_messages: bool, now: dt.datetime) -> Reply | None:
         """The introduction when the bot is added; None when the "join" is a group becoming a supergroup."""
-        if await self.store.migrated_into_since(platform, chat_id, now - dt.timedelta(minutes=10)):
+        if await self.store.groups.migrated_into_since(platform, chat_id, now - dt.timedelta(minutes=10)):
             return None
         return join_reply(await self.mode(platform, chat_id), reads_all_messages, self.policy, self.locale)
 
     async def migrated(self, platform: str, old_chat_id: str, new_chat_id: str, now: dt.datetime) -> None:
-        await self.store.move_chat(platform, old_chat_id, new_chat_id, now)
+        await self.store.groups.move_chat(platform, old_chat_id, new_chat_id, now)
 
     async def watch(self, sighting: Sighting, now: dt.datetime) -> WatchOutcome:
         request = sighting.request
@@ -370,13 +349,13 @@ class GroupWatch:
             return WatchOutcome(WatchDecision(WatchAction.IGNORE, "watch mode off"), MatchResult(Band.NONE))
         result = self.matcher.match(request.text)
         rumor = result.rumor
-        last = (await self.store.last_warning(request.platform, request.chat_id, rumor.id)
+        last = (await self.store.groups.last_warning(request.platform, request.chat_id, rumor.id)
                 if rumor is not None and result.band is Band.MATCH else None)
         decision = decide_watch(mode, sighting, result, last, self.policy, now)
         if decision.records:
-            await self.store.record_report(private_sighting(request), result)
+            await self.store.reports.record(private_sighting(request), result)
         if decision.action is not WatchAction.WARN:
             return WatchOutcome(decision, result)
         assert rumor is not None
-        await self.store.record_warning(request.platform, request.chat_id, rumor.id, request.message_id, now)
+        await self.store.groups.record_warning(request.platform, request.chat_id, rumor.id, request.message_id, now)
         return WatchOutcome(decision, result, warning_reply(result, self.locale))

@@ -209,5 +209,5 @@ class FeedbackHandlers:
             self._titles.clear()
         self._titles[chat.id] = chat.title
         assert self.core.storage is not None
-        await self.core.storage.set_chat_title(PLATFORM, str(chat.id), chat.title)
+        await self.core.storage.groups.set_title(PLATFORM, str(chat.id), chat.title)
 

@@ -84,7 +84,7 @@ class DurablePoller:
                     await self.application.process_update(update)
                 except Exception:
                     log.exception("update %s could not be handled", update_id)
-            await self.storage.finish_inbox(PLATFORM, update_id)
+            await self.storage.inbox.finish(PLATFORM, update_id)
 
     def parse(self, payload: str) -> tuple[Update | None, str]:
         """The update, or None and why (the field at fault, or the kind of error: never content)."""
@@ -103,7 +103,7 @@ class DurablePoller:
         task.add_done_callback(self._running.discard)
 
     async def replay_unfinished(self) -> int:
-        pending = await self.storage.pending_inbox(PLATFORM)
+        pending = await self.storage.inbox.pending(PLATFORM)
         if pending:
             log.info("handling %d update(s) left unfinished by the last run", len(pending))
         for update_id, payload in pending:
@@ -157,7 +157,7 @@ class DurablePoller:
             if len(batch) < len(updates):
                 log.warning("%d item(s) without an update id in a batch; ignored", len(updates) - len(batch))
             try:
-                fresh = set(await self.storage.store_inbox(PLATFORM, batch))
+                fresh = set(await self.storage.inbox.store(PLATFORM, batch))
             except Exception:  # not stored, so not acknowledged: Telegram delivers it again
                 log.exception("could not store %d update(s); fetching them again", len(batch))
                 with contextlib.suppress(TimeoutError):

@@ -119,7 +119,7 @@ class ZaloAdapter:
         if message is None or message.is_bot:
             return
         storage = self.core.storage
-        if storage is not None and not await storage.mark_update_seen(PLATFORM, message.message_id):
+        if storage is not None and not await storage.inbox.mark_seen(PLATFORM, message.message_id):
             log.debug("zalo update %s was delivered again; ignored", message.message_id)
             return
         reply = await self.answer(message)
@@ -174,7 +174,7 @@ class ZaloAdapter:
         storage = self.core.storage
         if storage is None:
             return
-        total = await storage.count_outbound(PLATFORM, messages)
+        total = await storage.quota.count_outbound(PLATFORM, messages)
         threshold = int(self.settings.monthly_quota * self.settings.quota_warning)
         if total - messages < threshold <= total:
             text = self.locale.t("zalo.quota_warning", used=total, quota=self.settings.monthly_quota)

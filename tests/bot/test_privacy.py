@@ -9,7 +9,8 @@ from pathlib import Path
 from bot.checking import ChatType, CheckRequest, ForwardOrigin
 from bot.matching.matcher import Band, MatchResult
 from bot.privacy import Privacy, parse_forget_payload
-from bot.store.storage import Storage, utcnow
+from bot.store.storage import Storage
+from bot.store.values import utcnow
 
 NOW = utcnow()
 
@@ -29,35 +30,35 @@ async def test_retention_blanks_old_texts_and_keeps_the_counts(tmp_path: Path) -
     storage = await Storage.open(path)
     hidden = ForwardOrigin("hidden_user", "Hương Giang", "", None)
     channel = ForwardOrigin("channel", "Tin Nóng Miền Trung 24h", "-1001234567890", None)
-    old = await storage.record_report(report("Siêu bão cấp 17 sắp đổ bộ Hội An, di dời gấp", "1", hidden),
+    old = await storage.reports.record(report("Siêu bão cấp 17 sắp đổ bộ Hội An, di dời gấp", "1", hidden),
                                       MatchResult(Band.NONE))
-    old_channel = await storage.record_report(report("Phố cổ cấm xe máy từ mai", "2", channel), MatchResult(Band.NONE))
-    new = await storage.record_report(report("Chợ Hội An đóng cửa 3 ngày", "3"), MatchResult(Band.NONE))
+    old_channel = await storage.reports.record(report("Phố cổ cấm xe máy từ mai", "2", channel), MatchResult(Band.NONE))
+    new = await storage.reports.record(report("Chợ Hội An đóng cửa 3 ngày", "3"), MatchResult(Band.NONE))
     backdate(path, old, NOW - dt.timedelta(days=31))
     backdate(path, old_channel, NOW - dt.timedelta(days=40))
     backdate(path, new, NOW - dt.timedelta(days=20))
-    await storage.store_inbox("telegram", [("1", '{"message": {"text": "Siêu bão"}}'), ("2", "{}")])
-    await storage.finish_inbox("telegram", "1")
+    await storage.inbox.store("telegram", [("1", '{"message": {"text": "Siêu bão"}}'), ("2", "{}")])
+    await storage.inbox.finish("telegram", "1")
 
     purged = await Privacy(storage, retention_days=30).purge(NOW + dt.timedelta(days=2))
     assert (purged.reports, purged.updates) == (2, 1)  # the unfinished update stays
-    rows = {r.id: r for r in await storage.recent_reports()}
-    assert await storage.count_reports() == 3
+    rows = {r.id: r for r in await storage.reports.recent()}
+    assert await storage.reports.count() == 3
     assert (rows[old].text, rows[old].origin_name, rows[old].band, rows[old].purged_at is not None) == (
         "", None, "none", True)
     assert rows[old_channel].origin_name == "Tin Nóng Miền Trung 24h"  # a public channel is no person
     assert rows[new].text == "Chợ Hội An đóng cửa 3 ngày" and rows[new].purged_at is None
-    assert [r.id for r in await storage.pending_reports()] == [new]  # nothing left to review in the others
+    assert [r.id for r in await storage.reviews.pending()] == [new]  # nothing left to review in the others
     assert (await Privacy(storage, retention_days=30).purge(NOW + dt.timedelta(days=2))).reports == 0
     await storage.close()
 
 
 async def test_without_retention_texts_are_kept(tmp_path: Path) -> None:
     storage = await Storage.open(tmp_path / "kc.db")
-    old = await storage.record_report(report("Siêu bão cấp 17 sắp đổ bộ Hội An", "1"), MatchResult(Band.NONE))
+    old = await storage.reports.record(report("Siêu bão cấp 17 sắp đổ bộ Hội An", "1"), MatchResult(Band.NONE))
     backdate(tmp_path / "kc.db", old, utcnow() - dt.timedelta(days=3000))
     assert (await Privacy(storage, retention_days=None).purge()).reports == 0
-    assert (await storage.recent_reports())[0].text == "Siêu bão cấp 17 sắp đổ bộ Hội An"
+    assert (await storage.reports.recent())[0].text == "Siêu bão cấp 17 sắp đổ bộ Hội An"
     await storage.close()
 
 

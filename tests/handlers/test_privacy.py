@@ -10,7 +10,8 @@ from dataclasses import replace
 from bot.checking import ChatType, CheckRequest
 from bot.config import Config
 from bot.matching.matcher import Band, MatchResult
-from bot.store.storage import Storage, utcnow
+from bot.store.storage import Storage
+from bot.store.values import utcnow
 from tests.conftest import RunningBot, bot_serving
 from tests.fake_bot_api import FakeBotApi
 from tests.updates import (
@@ -58,7 +59,7 @@ async def test_the_purge_runs_at_start_up(fake_api: FakeBotApi, config: Config) 
     storage = await Storage.open(config.database)
     request = CheckRequest(platform="telegram", chat_id="5001", chat_type=ChatType.PRIVATE, text=UNKNOWN,
                            user_id="5001")
-    old = await storage.record_report(request, MatchResult(Band.NONE))
+    old = await storage.reports.record(request, MatchResult(Band.NONE))
     await storage.close()
     with sqlite3.connect(config.database) as db:
         db.execute("UPDATE reports SET created_at = ? WHERE id = ?",

@@ -19,7 +19,7 @@ from bot.desk.officers import (
     parse_payload,
 )
 from bot.matching.matcher import Band
-from bot.store.storage import ReportRow
+from bot.store.reports import ReportRow
 from tests.bot.conftest import MEMBER, OFFICER, OWNER
 
 CLAIM = ("Thông báo khẩn: toàn bộ khu phố cổ Hội An sẽ bị cắt nước sạch 3 ngày liên tiếp từ thứ Hai tuần sau, "

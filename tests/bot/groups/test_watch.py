@@ -215,7 +215,7 @@ async def test_watch_warns_once_per_cooldown_and_logs_each_sighting(watch: Group
                                       sent_at=NOW + dt.timedelta(hours=7)), NOW + dt.timedelta(hours=7))
     assert later.decision.action is WatchAction.WARN
     assert isinstance(watch.store, Storage)
-    rows = await watch.store.recent_reports()
+    rows = await watch.store.reports.recent()
     assert [(r.kind, r.user_id) for r in rows] == [("seen", None)] * 3
 
 
@@ -228,12 +228,12 @@ async def test_default_mode_applies_until_an_admin_chooses(watch: GroupWatch) ->
 async def test_migration_moves_settings_and_cooldowns_and_skips_the_second_introduction(watch: GroupWatch) -> None:
     old, new = "-4700000002", "-1001700000002"
     await watch.set_mode("telegram", old, WatchMode.WARN, "5003")
-    await watch.store.record_warning("telegram", old, "vneid-link-cai-dat-gia", "12", NOW)
+    await watch.store.groups.record_warning("telegram", old, "vneid-link-cai-dat-gia", "12", NOW)
     await watch.migrated("telegram", old, new, NOW)
     await watch.migrated("telegram", old, new, NOW)  # announced in both chats: the second changes nothing
-    assert await watch.store.group_mode("telegram", old) is None
+    assert await watch.store.groups.mode("telegram", old) is None
     assert await watch.mode("telegram", new) is WatchMode.WARN
-    assert await watch.store.last_warning("telegram", new, "vneid-link-cai-dat-gia") == NOW
+    assert await watch.store.groups.last_warning("telegram", new, "vneid-link-cai-dat-gia") == NOW
     assert await watch.joined("telegram", new, True, NOW + dt.timedelta(minutes=1)) is None
     assert await watch.joined("telegram", new, True, NOW + dt.timedelta(hours=1)) is not None  # re-added later
 
@@ -244,4 +244,4 @@ async def test_settings_chosen_in_the_new_chat_win_over_the_old(watch: GroupWatc
     await watch.set_mode("telegram", new, WatchMode.OFF, "5003")
     await watch.migrated("telegram", old, new, NOW)
     assert await watch.mode("telegram", new) is WatchMode.OFF
-    assert await watch.store.group_mode("telegram", old) is None
+    assert await watch.store.groups.mode("telegram", old) is None

@@ -1,0 +1,187 @@
+"""The one connection layer every store goes through: an SQLite file via aiosqlite, WAL mode.
+
+A store never touches the driver. It hands SQL with `?` placeholders to `Database.execute`,
+`fetch_one`, `fetch_all` or `fetch_value`, inside a method marked `@operation`; what differs
+between engines beyond plain SQL (a local calendar day, a field of a JSON column) it asks of
+`Database.dialect`. A second engine is a second `Database` (its connection, its placeholders,
+its transaction and its schema version) with its own `Dialect`, not a copy of the queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+
+import aiosqlite
+
+
+class Row(Protocol):
+    """A result row, read by position or by column name."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+def columns(row: Row) -> dict[str, Any]:
+    """A row as a dict of its columns by name."""
+    return {name: row[name] for name in row.keys()}  # noqa: SIM118 -- iterating a row yields its values
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The SQL that differs between engines; every other query is plain SQL both understand."""
+
+    name: str
+
+    def local_day(self, column: str, hours: int) -> str:
+        """The calendar day of an ISO 8601 UTC text column in a zone `hours` ahead of UTC."""
+        return f"date({column}, '+{hours} hours')"
+
+    def json_field(self, column: str, path: str) -> str:
+        """A field of a JSON text column, by a JSON path such as `$.message.from.id`."""
+        return f"json_extract({column}, '{path}')"
+
+
+SQLITE = Dialect("sqlite")
+
+
+class Database:
+    """One connection shared by every store of the process.
+
+    Handlers run concurrently on it, so operations take turns (a cursor left open by one would break
+    another's COMMIT). Each runs under a savepoint, so a failing one undoes only itself. Commits are
+    grouped: one fsync'd COMMIT covers every operation that arrived while the previous one was running,
+    which keeps synchronous=FULL affordable under load.
+    """
+
+    dialect = SQLITE
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._connection = connection
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._commit: asyncio.Future[None] | None = None
+        self._committer: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode = WAL")
+        # FULL: a report survives a power cut, not only a killed process; the cost is one fsync per check.
+        await connection.execute("PRAGMA synchronous = FULL")
+        await connection.execute("PRAGMA busy_timeout = 5000")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        return cls(connection, path)
+
+    async def close(self) -> None:
+        if self._committer is not None:
+            await asyncio.gather(self._committer, return_exceptions=True)
+        await self._connection.close()
+
+    # -- transactions -------------------------------------------------------------------------------
+
+    async def run(self, operation: Callable[[], Awaitable[R]]) -> R:
+        """Run one store operation inside the shared write transaction; return once it is durable."""
+        async with self._lock:
+            if not self._connection.in_transaction:
+                await self._connection.execute("BEGIN IMMEDIATE")
+            await self._connection.execute("SAVEPOINT operation")
+            try:
+                result = await operation()
+            except BaseException:
+                await self._connection.execute("ROLLBACK TO operation")
+                await self._connection.execute("RELEASE operation")
+                raise
+            await self._connection.execute("RELEASE operation")
+            committed = self._commit_soon()
+        await asyncio.shield(committed)
+        return result
+
+    def _commit_soon(self) -> asyncio.Future[None]:
+        """The commit that will cover what was just written (called with the lock held)."""
+        if self._commit is None:
+            self._commit = asyncio.get_running_loop().create_future()
+            self._committer = asyncio.create_task(self._run_commit())
+        return self._commit
+
+    async def _run_commit(self) -> None:
+        await asyncio.sleep(0)  # let operations that are ready now join this commit
+        async with self._lock:
+            done, self._commit = self._commit, None
+            assert done is not None
+            try:
+                await self._connection.execute("COMMIT")
+            except Exception as exc:
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+    # -- queries (inside an operation) -----------------------------------------------------------------
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; return how many rows it changed."""
+        async with self._connection.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._connection.executemany(sql, rows)
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self._connection.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self._connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row, None when there is no row."""
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    # -- schema ------------------------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        async with self._connection.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def apply_migration(self, number: int, script: str) -> None:
+        """Run one migration and record its number, in one transaction."""
+        await self._connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Store:
+    """A store of one concern: its queries, over the shared `Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
+S = TypeVar("S", bound=Store)
+Method = Callable[Concatenate[S, P], Coroutine[Any, Any, R]]
+
+
+def operation(method: Method[S, P, R]) -> Method[S, P, R]:
+    """Mark a store method as one operation: it runs in the shared transaction, durable on return."""
+
+    async def run(store: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await store.db.run(lambda: method(store, *args, **kwargs))
+
+    functools.update_wrapper(run, method)
+    return run
