@@ -1,0 +1,36 @@
+"""The durable inbox and the record of updates seen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from bot.store.storage import Storage
+from bot.store.values import utcnow
+
+
+async def test_updates_are_seen_once_per_platform(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+    assert await storage.inbox.mark_seen("zalo", "2d758cb5e222177a4e35")
+    assert not await storage.inbox.mark_seen("zalo", "2d758cb5e222177a4e35")
+    assert await storage.inbox.mark_seen("telegram", "2d758cb5e222177a4e35")
+    await storage.close()
+    storage = await Storage.open(tmp_path / "kc.db")  # survives a restart
+    assert not await storage.inbox.mark_seen("zalo", "2d758cb5e222177a4e35")
+    await storage.close()
+
+
+async def test_inbox_stores_each_update_once_and_replays_the_unfinished(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "kc.db")
+    assert await storage.inbox.store("telegram", [("1", '{"update_id": 1}'), ("2", '{"update_id": 2}')]) == ["1", "2"]
+    assert await storage.inbox.store("telegram", [("2", '{"update_id": 2}'), ("3", '{"update_id": 3}')]) == ["3"]
+    await storage.inbox.finish("telegram", "1")
+    await storage.close()
+    storage = await Storage.open(tmp_path / "kc.db")  # as after a crash
+    assert [uid for uid, _ in await storage.inbox.pending("telegram")] == ["2", "3"]
+    assert await storage.inbox.pending("zalo") == []
+    await storage.inbox.finish("telegram", "2")
+    await storage.inbox.finish("telegram", "3")
+    assert await storage.inbox.pending("telegram") == []
+    assert await storage.inbox.purge(utcnow() + dt.timedelta(seconds=1)) == 3
+    await storage.close()
