@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from bot.catalogue import SCHEMA_VERSION, Catalogue, Rumor, Verdict, rumor_to_dict
-from bot.desk.officers import entry_data
+from bot.desk.entries import entry_data
 from bot.store.storage import AuditRecord, LoggedReport, Storage
 
 # ClaimReview ratings (../shared/catalogue-format.md): 1 is the worst (false, scam), 5 the best (true).
