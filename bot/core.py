@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue, Rumor, load_catalogue
 from bot.checking import Checker
 from bot.config import Config, SemanticConfig
+from bot.desk.entries import EntryDesk
 from bot.desk.officers import OfficerDesk
 from bot.groups.watch import GroupWatch
 from bot.matching.lexical import LexicalMatcher
@@ -51,7 +52,7 @@ class Core:
         officers' entries stored there win over the shipped ones by id."""
         shipped = load_catalogue(config.catalogue)
         storage = await Storage.open(config.database) if with_storage else None
-        catalogue = await OfficerDesk.load_catalogue(shipped, storage) if storage is not None else shipped
+        catalogue = await EntryDesk.load_catalogue(shipped, storage) if storage is not None else shipped
         matcher = build_matcher(catalogue.published, config.thresholds, config.semantic)
         checker = Checker(matcher, storage.reports if storage else None, config.language)
         core = cls(config, catalogue, matcher, checker, storage)

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from bot.catalogue import SCHEMA_VERSION, Catalogue, Rumor, Verdict, rumor_to_dict
-from bot.desk.officers import entry_data
+from bot.desk.entries import entry_data
 from bot.store.audit import AuditRecord
 from bot.store.reports import LoggedReport
 from bot.store.storage import Storage

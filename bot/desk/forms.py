@@ -1,7 +1,7 @@
 """What officers type to make or change an entry: the one-shot form, field names, verdict words, ids.
 
 Pure functions: the form becomes a raw catalogue mapping, and the catalogue loader's own
-`parse_entry` decides whether it is valid (bot/desk/officers.py), so an entry typed in the chat obeys
+`parse_entry` decides whether it is valid (bot/desk/entries.py), so an entry typed in the chat obeys
 exactly the rules of one written in the YAML file.
 """
 

@@ -18,11 +18,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
+from bot.checking import notice
 from bot.core import Core
+from bot.desk.entries import LinkListener
 from bot.desk.exports import ExportFormat, export_catalogue
 from bot.desk.feedback import FeedbackDesk
 from bot.desk.followups import FollowUp, FollowUpDesk, Outcome
-from bot.desk.officers import LinkListener
 from bot.desk.statistics import VIETNAM, Statistics, StatisticsDesk, parse_days
 from bot.desk.votes import PAYLOAD_PATTERN
 from bot.locale import Locale
@@ -133,7 +134,7 @@ class FeedbackHandlers:
             return
         days = parse_days(text)
         if days is None:
-            await send_reply(message, self.core.officers.notice("stats.usage"))
+            await send_reply(message, notice(self.locale, "stats.usage"))
             return
         stats = await self.statistics.gather(days)
         await send_reply(message, self.statistics.reply(stats))
@@ -188,7 +189,7 @@ class FeedbackHandlers:
         try:
             form = ExportFormat(text or ExportFormat.YAML.value)
         except ValueError:
-            await send_reply(message, self.core.officers.notice("export.usage"))
+            await send_reply(message, notice(self.locale, "export.usage"))
             return
         catalogue = self.core.catalogue
         today = dt.datetime.now(VIETNAM).date()

@@ -29,9 +29,11 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.catalogue import Verdict
-from bot.checking import Answer, CheckRequest, ReportListener, verdict_label
+from bot.checking import Answer, CheckRequest, ReportListener, notice, verdict_label
 from bot.core import Core
-from bot.desk.officers import Actor, OfficerDesk, Payload, parse_payload
+from bot.desk.officers import OfficerDesk
+from bot.desk.payloads import Payload, parse_payload
+from bot.desk.rights import Actor
 from bot.locale import Locale
 from bot.replies import Button, Paragraph, Reply, bold, italic, shorten
 from handlers.telegram.messages import NO_PREVIEW, PLATFORM, keyboard, send_reply, send_to_chat, text_of
@@ -118,14 +120,14 @@ class OfficerHandlers:
             await send_reply(message, await self.desk.add_from_form(actor, command_name(message), form, claim or None))
             return self.end(context)
         if message.chat.type != TgChatType.PRIVATE:
-            await send_reply(message, self.desk.notice("officers.guide.private_only"))
+            await send_reply(message, notice(self.locale, "officers.guide.private_only"))
             return self.end(context)
         self.end(context)
         if claim:  # /them in answer to a forwarded rumor: the claim is known
             self.draft(context)["claim"] = claim
             await send_reply(message, self.verdict_question())
             return VERDICT
-        await send_reply(message, self.desk.notice("officers.guide.claim"), quote=False)
+        await send_reply(message, notice(self.locale, "officers.guide.claim"), quote=False)
         return CLAIM
 
     async def from_report(self, update: Update, context: Context) -> int:
@@ -177,7 +179,7 @@ class OfficerHandlers:
         await self.replace(query, Reply((
             Paragraph.of(self.locale.t("officers.guide.verdict"), " ", bold(verdict_label(verdict, self.locale))),
         )))
-        await self.answer(query, self.desk.notice("officers.guide.summary"))
+        await self.answer(query, notice(self.locale, "officers.guide.summary"))
         return SUMMARY
 
     async def verdict_typed(self, update: Update, context: Context) -> int:
@@ -191,7 +193,7 @@ class OfficerHandlers:
         if message is None:
             return SUMMARY
         self.draft(context)["summary"] = text_of(message)
-        await send_reply(message, self.desk.notice("officers.guide.source"), quote=False)
+        await send_reply(message, notice(self.locale, "officers.guide.source"), quote=False)
         return SOURCE
 
     async def source(self, update: Update, context: Context) -> int:
@@ -205,7 +207,7 @@ class OfficerHandlers:
         rumor, problems = self.desk.draft(self.fields(draft))
         if rumor is None:
             await send_reply(message, self.desk.problems_reply(problems))
-            await send_reply(message, self.desk.notice("officers.guide.source"), quote=False)
+            await send_reply(message, notice(self.locale, "officers.guide.source"), quote=False)
             return SOURCE
         preview = self.desk.entry_reply(rumor, self.locale.t("officers.guide.preview"))
         buttons = ((Button(self.locale.t("officers.button.save"), Payload("ok").encode()),
@@ -221,7 +223,7 @@ class OfficerHandlers:
         await query.answer()
         await self.remove_buttons(query)
         if not isinstance(payload, Payload) or payload.action != "ok":
-            await self.answer(query, self.desk.notice("officers.guide.cancelled"))
+            await self.answer(query, notice(self.locale, "officers.guide.cancelled"))
             return self.end(context)
         draft = self.draft(context)
         report_id = draft.get("report_id")
@@ -231,7 +233,7 @@ class OfficerHandlers:
 
     async def cancel(self, update: Update, context: Context) -> int:
         if update.effective_message is not None:
-            await send_reply(update.effective_message, self.desk.notice("officers.guide.cancelled"))
+            await send_reply(update.effective_message, notice(self.locale, "officers.guide.cancelled"))
         return self.end(context)
 
     @staticmethod

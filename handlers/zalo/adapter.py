@@ -24,7 +24,8 @@ from aiohttp import web
 from bot.checking import ChatType, CheckRequest, notice
 from bot.config import ZaloConfig
 from bot.core import Core
-from bot.desk.officers import COMMAND_ACTIONS, Actor
+from bot.desk.officers import COMMAND_ACTIONS
+from bot.desk.rights import Actor
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply

@@ -14,7 +14,7 @@ from bot.catalogue import load_catalogue, read_catalogue_text
 from bot.checking import ChatType, CheckRequest
 from bot.config import load_config
 from bot.core import Core
-from bot.desk.officers import Actor
+from bot.desk.rights import Actor
 from tests.handlers.test_cli import VNEID_RUMOR, kiemchung, write_config
 
 WATER_FORM = """id: cat-nuoc-pho-co

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from dataclasses import replace
 
-import pytest
-
 from bot.checking import ChatType, CheckRequest, ReportKind
 from bot.core import Core
-from bot.desk.officers import (
-    Actor,
-    OfficerDesk,
-    Payload,
-    PayloadError,
-    group_reports,
-    parse_payload,
-)
+from bot.desk.officers import OfficerDesk
+from bot.desk.rights import Actor
 from bot.matching.matcher import Band
-from bot.store.reports import ReportRow
 from tests.bot.conftest import MEMBER, OFFICER, OWNER
 
 CLAIM = ("Thông báo khẩn: toàn bộ khu phố cổ Hội An sẽ bị cắt nước sạch 3 ngày liên tiếp từ thứ Hai tuần sau, "
@@ -110,35 +100,6 @@ async def test_roles_refusals_are_audited_and_change_nothing(core: Core) -> None
     audit = rows(core, "SELECT action, user_id, target FROM audit ORDER BY id")
     assert [tuple(r) for r in audit] == [("refused", MEMBER, "/them"), ("refused", OFFICER, "/capquyen"),
                                          ("grant", OWNER, MEMBER), ("create", MEMBER, None)]
-
-
-def report(report_id: int, text: str, user: str) -> ReportRow:
-    return ReportRow(report_id, dt.datetime(2024, 5, 20, 8, report_id, tzinfo=dt.UTC), "telegram", user, "private",
-                     user, str(report_id), "asked", text, None, None, None, None, None, 0.0, "none")
-
-
-def test_near_duplicates_are_grouped_and_different_rumors_are_not() -> None:
-    rumor = "Nghe nói từ tháng sau đi xe máy không mang giấy đăng ký xe bản gốc là bị phạt 5 triệu đồng, thật không?"
-    reports = [
-        report(4, "CHIA SẺ GẤP!! " + rumor.upper(), "5004"),
-        report(3, "Nghe noi tu thang sau di xe may khong mang giay dang ky xe ban goc la bi phat 5 trieu dong", "5003"),
-        report(2, "Nghe nói từ tháng sau đi ô tô không mang giấy phép lái xe là bị phạt 5 triệu đồng, thật không?",
-               "5002"),
-        report(1, rumor, "5001"),
-    ]
-    groups = group_reports(reports)
-    assert [g.report_ids for g in groups] == [[4, 3, 1], [2]]
-    assert groups[0].askers == 3 and groups[0].lead.id == 4
-
-
-def test_payloads_are_versioned_validated_and_short() -> None:
-    assert parse_payload("v1:of:ln:12:evn-cat-dien-no-tien") == Payload("ln", ("12", "evn-cat-dien-no-tien"))
-    assert parse_payload("v0:of:ln:12:evn-cat-dien-no-tien") is PayloadError.STALE
-    for forged in ("v1:of:ln:12:<b>", "v1:of:ln:abc:evn", "v1:of:rm:12", "v1:of:vd:maybe", "v1:grp:x", "x",
-                   "v1:of:ln:12:" + "a" * 60):
-        assert parse_payload(forged) is PayloadError.INVALID, forged
-    with pytest.raises(ValueError, match="64 bytes"):
-        Payload("ln", ("123456789012", "a" * 60)).encode()
 
 
 async def test_one_notification_per_group_per_hour(core: Core) -> None:
