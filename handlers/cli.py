@@ -18,8 +18,8 @@ from bot.catalogue import CatalogueError, load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
 from bot.config import Config, ConfigError, load_config
 from bot.core import Core, build_matcher
+from bot.desk.clock import VIETNAM
 from bot.desk.exports import ExportFormat, export_catalogue, import_catalogue, plan_import, reports_csv
-from bot.desk.statistics import VIETNAM
 from bot.logs import setup_logging
 from bot.matching.evaluation import (
     BASELINE_THRESHOLDS,

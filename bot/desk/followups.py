@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from bot.catalogue import Catalogue, Rumor
 from bot.checking import ChatType, format_date, source_paragraphs, verdict_label
+from bot.desk.clock import VIETNAM
 from bot.desk.votes import with_vote_buttons
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply, bold, italic, shorten
@@ -28,9 +29,7 @@ log = logging.getLogger(__name__)
 # A question older than this is not followed up: the person has moved on, and a message about
 # something they forwarded months ago reads like spam.
 FOLLOW_UP_WITHIN = dt.timedelta(days=30)
-QUESTION_PREVIEW = 200  # characters of the question quoted back
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
-
+QUESTION_PREVIEW = 200
 
 class Outcome(StrEnum):
     SENT = "sent"

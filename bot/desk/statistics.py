@@ -9,13 +9,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.catalogue import Catalogue
+from bot.desk.clock import VIETNAM
 from bot.desk.officers import OfficerDesk
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply, bold, italic, shorten
 from bot.store.storage import Storage
 from bot.store.values import utcnow
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 DEFAULT_DAYS = 7
 MAX_DAYS = 90
 TOP_ENTRIES = 5  # entries listed and drawn: more lines make the chart unreadable on a phone

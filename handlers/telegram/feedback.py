@@ -20,11 +20,12 @@ from telegram.ext import Application
 
 from bot.checking import notice
 from bot.core import Core
+from bot.desk.clock import VIETNAM
 from bot.desk.entries import LinkListener
 from bot.desk.exports import ExportFormat, export_catalogue
 from bot.desk.feedback import FeedbackDesk
 from bot.desk.followups import FollowUp, FollowUpDesk, Outcome
-from bot.desk.statistics import VIETNAM, Statistics, StatisticsDesk, parse_days
+from bot.desk.statistics import Statistics, StatisticsDesk, parse_days
 from bot.desk.votes import PAYLOAD_PATTERN
 from bot.locale import Locale
 from bot.replies import Button, Paragraph, Reply
