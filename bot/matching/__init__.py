@@ -1,0 +1,1 @@
+"""The matcher: Vietnamese normalisation, indicators, the candidate index, the lexical and semantic matchers, evaluation."""
