@@ -1,1 +1,1 @@
-"""The matcher: Vietnamese normalisation, indicators, the candidate index, the lexical and semantic matchers, evaluation."""
+"""The matcher: Vietnamese normalisation, indicators, candidate index, lexical and semantic matchers, evaluation."""
