@@ -12,7 +12,7 @@ from tests.conftest import CATALOGUE
 
 
 def test_the_shipped_catalogue_round_trips_through_the_yaml_export() -> None:
-    shipped = load_catalogue(SHIPPED_CATALOGUE)  # 55 real entries: long folded texts, quotes, accents
+    shipped = load_catalogue(SHIPPED_CATALOGUE)  # 94 real entries: long folded texts, quotes, accents
     text = export_catalogue(shipped, ExportFormat.YAML)
     assert read_catalogue_text(text, "export") == shipped
     assert text.count("verdict: 'false'") == sum(r.verdict.value == "false" for r in shipped.rumors)
