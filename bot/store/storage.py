@@ -19,7 +19,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import aiosqlite
 
 from bot.checking import CheckRequest
-from bot.groups.watch import WatchMode
+from bot.groups.policy import WatchMode
 from bot.matching.matcher import MatchResult
 from bot.matching.normalize import folded
 
