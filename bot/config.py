@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from bot.groups.watch import GroupPolicy, WatchMode
+from bot.groups.policy import GroupPolicy, WatchMode
 from bot.locale import LANGUAGES
 from bot.matching.matcher import Thresholds
 from bot.matching.normalize import folded

@@ -53,7 +53,7 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
 
         platforms.append(run_telegram(core, stop))
     if config.zalo.token:
-        from handlers.zalo.adapter import run_zalo
+        from handlers.zalo.run import run_zalo
 
         platforms.append(run_zalo(core, stop))
     if platforms and core.privacy is not None:

@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from bot.checking import notice
 from bot.core import Core
-from bot.groups.watch import PAYLOAD_PATTERN
+from bot.groups.settings import PAYLOAD_PATTERN
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
 from bot.privacy import FORGET_PATTERN

@@ -4,7 +4,7 @@ Runs before every other handler (group -1 in `register_handlers`). Past the limi
 one polite notice, then silence until the minute has passed; the messages in between are neither
 checked nor logged (a flood's copies are not evidence, and checking them would cost every other
 user time). Button presses are not limited: each needs its answer, and they change nothing a
-person is not allowed to change. Groups have their own limit on questions (bot/groups/watch.py).
+person is not allowed to change. Groups have their own limit on questions (bot/groups/limiter.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.checking import notice
-from bot.groups.watch import Admission, CheckLimiter
+from bot.groups.limiter import Admission, CheckLimiter
 from bot.locale import Locale
 from handlers.telegram.messages import PLATFORM, Context, send_reply
 

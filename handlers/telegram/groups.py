@@ -1,6 +1,6 @@
 """Telegram groups: questions to the bot, watch mode, admins' settings, joining and migration.
 
-Every decision is the core's (bot/groups/watch.py); these callbacks gather the facts Telegram gives
+Every decision is the core's (bot/groups/); these callbacks gather the facts Telegram gives
 (who, where, when, admin or not) and send what the core answers.
 """
 
@@ -20,18 +20,10 @@ from telegram.ext import filters
 
 from bot.checking import ReportKind, notice
 from bot.core import Core
-from bot.groups.watch import (
-    SUBSTANTIVE_WORDS,
-    Admission,
-    CheckLimiter,
-    GroupWatch,
-    QuestionTarget,
-    Sighting,
-    mode_changed_reply,
-    parse_mode,
-    parse_mode_payload,
-    question_target,
-)
+from bot.groups.limiter import Admission, CheckLimiter
+from bot.groups.policy import SUBSTANTIVE_WORDS, QuestionTarget, Sighting, question_target
+from bot.groups.settings import mode_changed_reply, parse_mode, parse_mode_payload
+from bot.groups.watch import GroupWatch
 from bot.locale import Locale
 from bot.replies import shorten
 from handlers.telegram.messages import (

@@ -7,11 +7,8 @@ plain-text messages, and groups that deliver only mentions of the bot.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-import hmac
-import json
 import logging
 import re
 from collections.abc import Mapping
@@ -19,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from aiohttp import web
 
 from bot.checking import ChatType, CheckRequest, notice
 from bot.config import ZaloConfig
@@ -30,14 +26,10 @@ from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply
 from handlers.plain_text import render_plain, split_plain
-from handlers.zalo.client import MESSAGE_LIMIT, ZaloApiError, ZaloClient
+from handlers.zalo.client import MESSAGE_LIMIT, PLATFORM, ZaloApiError, ZaloClient
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "zalo"
-SECRET_HEADER = "X-Bot-Api-Secret-Token"
-POLL_GAP = 1.0  # seconds between polls, as Zalo asks
-MAX_BACKOFF = 60.0
 # A mention in a group that leaves fewer content words than this is a bare question ("có thật
 # không?"): Zalo does not deliver the message it replies to, so there is nothing to check.
 MIN_GROUP_WORDS = 4
@@ -189,80 +181,3 @@ class ZaloAdapter:
             await self.handle(body)
         except Exception:
             log.exception("error while handling a Zalo update")
-
-
-async def poll(adapter: ZaloAdapter, stop: asyncio.Event) -> None:
-    """Long polling: one update a call, 408 when idle, at least a second between polls."""
-    failures = 0
-    while not stop.is_set():
-        delay = POLL_GAP
-        try:
-            body = await adapter.client.get_update(adapter.settings.poll_timeout)
-        except (ZaloApiError, httpx.HTTPError) as exc:
-            failures += 1
-            delay = min(MAX_BACKOFF, POLL_GAP * 2**failures)
-            log.warning("Zalo getUpdates failed (%s); retrying in %.0f s", exc, delay)
-        else:
-            failures = 0
-            if body is not None:
-                await adapter.handle_safely(body)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), delay)
-
-
-def webhook_app(adapter: ZaloAdapter, pending: set[asyncio.Task[None]]) -> web.Application:
-    """The webhook endpoint: secret checked in constant time, 200 at once, the work after."""
-    expected = adapter.settings.secret_token.encode()
-
-    async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER)
-        if given is None:
-            return web.json_response({"ok": False, "description": "missing secret token"}, status=401)
-        if not hmac.compare_digest(given.encode(), expected):
-            return web.json_response({"ok": False, "description": "wrong secret token"}, status=403)
-        try:
-            body = json.loads(await request.read())
-        except ValueError:
-            return web.json_response({"ok": False, "description": "body is not JSON"}, status=400)
-        task = asyncio.create_task(adapter.handle_safely(body))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-        return web.json_response({"ok": True})
-
-    app = web.Application(client_max_size=1024 * 1024)
-    app.router.add_post(adapter.settings.webhook_path, receive)
-    return app
-
-
-async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | None = None) -> None:
-    settings = core.config.zalo
-    client = ZaloClient(settings.token, settings.base_url, http)
-    from handlers.zalo.followups import ZaloFollowUps  # it builds on this module
-
-    follow_ups: ZaloFollowUps | None = None
-    try:
-        me = await client.get_me()
-        adapter = ZaloAdapter(core, client, settings, str(me.get("account_name") or ""))
-        follow_ups = ZaloFollowUps(adapter)
-        await follow_ups.deliver()  # questions linked while the Zalo bot was not running
-        log.info("Zalo bot %s (%s mode)", me.get("account_name", "?"), settings.mode)
-        if settings.mode == "polling":
-            with contextlib.suppress(ZaloApiError):  # 404 when none is set
-                await client.delete_webhook()
-            await poll(adapter, stop)
-            return
-        pending: set[asyncio.Task[None]] = set()
-        runner = web.AppRunner(webhook_app(adapter, pending), access_log=None)
-        await runner.setup()
-        host, port = settings.listen
-        await web.TCPSite(runner, host, port).start()
-        await client.set_webhook(settings.webhook_url, settings.secret_token)
-        log.info("Zalo webhook listening on %s:%d%s", host, port, settings.webhook_path)
-        await stop.wait()
-        await runner.cleanup()
-        if pending:
-            await asyncio.wait(pending, timeout=10)
-    finally:
-        if follow_ups is not None:
-            await follow_ups.close()
-        await client.close()

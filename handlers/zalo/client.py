@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+PLATFORM = "zalo"  # how Zalo chats, users and reports are named in the store
 MESSAGE_LIMIT = 2000  # characters of one sendMessage text
 
 

@@ -10,21 +10,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 
 import httpx
 
+from bot.core import Core
 from bot.desk.followups import FollowUp, FollowUpDesk, Outcome
-from handlers.zalo.adapter import PLATFORM, ZaloAdapter
-from handlers.zalo.client import ZaloApiError
+from bot.replies import Reply
+from handlers.zalo.client import PLATFORM, ZaloApiError
 
 log = logging.getLogger(__name__)
 
 
+class ReplySender(Protocol):
+    """What follow-ups need of the Zalo adapter: a reply sent to a chat like any Zalo answer."""
+
+    async def send(self, chat_id: str, reply: Reply) -> None: ...
+
+
 class ZaloFollowUps:
-    def __init__(self, adapter: ZaloAdapter) -> None:
-        core = adapter.core
+    def __init__(self, core: Core, sender: ReplySender) -> None:
         assert core.storage is not None, "follow-ups need the database"
-        self.adapter = adapter
+        self.sender = sender
         self.desk = FollowUpDesk(core.storage, lambda: core.catalogue, core.config.language)
         self.tasks: set[asyncio.Task[None]] = set()
         if core.officers is not None:
@@ -43,7 +50,7 @@ class ZaloFollowUps:
 
     async def send(self, follow_up: FollowUp) -> Outcome:
         try:
-            await self.adapter.send(follow_up.chat_id, follow_up.reply)
+            await self.sender.send(follow_up.chat_id, follow_up.reply)
         except (ZaloApiError, httpx.HTTPError) as exc:
             log.warning("Zalo follow-up to %s failed: %s", follow_up.chat_id, exc)
             return Outcome.FAILED

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import SHIPPED_CATALOGUE, ConfigError, load_config, parse_config
-from bot.groups.watch import GroupPolicy, WatchMode
+from bot.groups.policy import GroupPolicy, WatchMode
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.catalogue import Catalogue, Verdict, load_catalogue
 from bot.config import SHIPPED_CATALOGUE
-from bot.groups.watch import GroupPolicy, word_count
+from bot.groups.policy import GroupPolicy, word_count
 from bot.matching.normalize import folded
 
 # The documented tag vocabulary (data/SOURCES.md); a new tag is added there first.

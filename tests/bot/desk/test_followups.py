@@ -114,7 +114,7 @@ async def test_statistics_count_per_entry_and_draw_a_phone_sized_chart(core: Cor
 
 
 def test_matplotlib_is_not_imported_when_the_bot_starts() -> None:
-    code = ("import sys, handlers.cli, handlers.runner, handlers.telegram.app, handlers.zalo.adapter, "
+    code = ("import sys, handlers.cli, handlers.runner, handlers.telegram.app, handlers.zalo.run, "
             "bot.desk.statistics;"
             "sys.exit('matplotlib' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=60).returncode == 0
