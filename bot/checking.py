@@ -11,10 +11,10 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.catalogue import Rumor, Verdict
-from bot.desk.votes import with_vote_buttons
 from bot.locale import Locale, get_locale
 from bot.matching.matcher import Band, Matcher, MatchResult
 from bot.replies import Paragraph, Reply, bold, italic, link, shorten
+from bot.votes import with_vote_buttons
 
 logger = logging.getLogger(__name__)
 

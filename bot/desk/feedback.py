@@ -10,11 +10,11 @@ import logging
 from dataclasses import dataclass
 
 from bot.desk.officers import OfficerDesk
-from bot.desk.votes import Vote, VotePayloadError, parse_vote_payload, vote_buttons
 from bot.locale import Locale, get_locale
 from bot.replies import Button, Reply
 from bot.store.feedback import VoteRecord
 from bot.store.storage import Storage
+from bot.votes import Vote, VotePayloadError, parse_vote_payload, vote_buttons
 
 log = logging.getLogger(__name__)
 

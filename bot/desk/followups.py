@@ -17,12 +17,12 @@ from enum import StrEnum
 from bot.catalogue import Catalogue, Rumor
 from bot.checking import ChatType, format_date, source_paragraphs, verdict_label
 from bot.desk.clock import VIETNAM
-from bot.desk.votes import with_vote_buttons
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply, bold, italic, shorten
 from bot.store.reports import ReportRow
 from bot.store.storage import Storage
 from bot.store.values import utcnow
+from bot.votes import with_vote_buttons
 
 log = logging.getLogger(__name__)
 

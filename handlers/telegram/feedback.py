@@ -26,9 +26,9 @@ from bot.desk.exports import ExportFormat, export_catalogue
 from bot.desk.feedback import FeedbackDesk
 from bot.desk.followups import FollowUp, FollowUpDesk, Outcome
 from bot.desk.statistics import Statistics, StatisticsDesk, parse_days
-from bot.desk.votes import PAYLOAD_PATTERN
 from bot.locale import Locale
 from bot.replies import Button, Paragraph, Reply
+from bot.votes import PAYLOAD_PATTERN
 from handlers.telegram.messages import PLATFORM, Context, send_reply, send_to_chat
 from handlers.telegram.officers import TOAST_LIMIT, actor_of, command_name, command_text
 from handlers.telegram.render import render_html

@@ -12,7 +12,7 @@ from bot.desk.charts import render_daily_chart
 from bot.desk.feedback import FeedbackDesk
 from bot.desk.followups import FollowUp, FollowUpDesk, Outcome
 from bot.desk.statistics import StatisticsDesk, parse_days
-from bot.desk.votes import PAYLOAD_PATTERN, Vote, VotePayload, VotePayloadError, parse_vote_payload
+from bot.votes import PAYLOAD_PATTERN, Vote, VotePayload, VotePayloadError, parse_vote_payload
 from tests.bot.desk.test_officers import CLAIM, FORM, actor, ask, desk_of, rows
 from tests.conftest import REPO
 from tests.fake_bot_api import png_size
