@@ -34,6 +34,15 @@ ACCOUNT = re.compile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class FoundLink:
+    """A link as written, and where it stands in `Indicators.rest` (the same offsets: blanking keeps lengths)."""
+
+    text: str
+    start: int
+    end: int
+
+
 @dataclass(frozen=True)
 class Indicators:
     """Keys such as 'domain:x.top', 'link:bit.ly/Ab1', 'phone:+84868117979', 'account:190366882025'."""
@@ -42,6 +51,8 @@ class Indicators:
     # The text with every indicator blanked out: the words of a link or a number are not words
     # of the claim ("vietcombank-xacthuc.top" must not make a message look like a Vietcombank rumor).
     rest: str = field(default="", compare=False)
+    # Every link blanked out of `rest`, in order: scam signs judge its host, which the key drops.
+    links: tuple[FoundLink, ...] = field(default=(), compare=False)
 
 
 @cache
@@ -97,6 +108,7 @@ def extract(text: str, region: str = DEFAULT_REGION) -> Indicators:
     """Every link, bank account and phone number in a message."""
     text = unicodedata.normalize("NFKC", text)
     keys: set[str] = set()
+    links: list[FoundLink] = []
 
     def blank(start: int, end: int) -> None:
         nonlocal text
@@ -107,6 +119,7 @@ def extract(text: str, region: str = DEFAULT_REGION) -> Indicators:
         if key is not None:
             keys.add(key)
         if key is not None or is_link(found.group()):
+            links.append(FoundLink(found.group(), *found.span()))
             blank(*found.span())
     for found in list(ACCOUNT.finditer(text)):
         digits = re.sub(r"\D", "", found.group(1))
@@ -115,7 +128,7 @@ def extract(text: str, region: str = DEFAULT_REGION) -> Indicators:
     for phone in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
         keys.add("phone:" + phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164))
         blank(phone.start, phone.end)
-    return Indicators(frozenset(keys), text)
+    return Indicators(frozenset(keys), text, tuple(links))
 
 
 def listed(urls: tuple[str, ...], phones: tuple[str, ...], region: str = DEFAULT_REGION) -> frozenset[str]:
