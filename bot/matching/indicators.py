@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 import tldextract
@@ -67,8 +67,25 @@ def _shared_hosts() -> frozenset[str]:
     return frozenset(str(h).lower() for h in (*data["shorteners"], *data["platforms"]))
 
 
-def link_key(link: str) -> str | None:
-    """'domain:<registered domain>' or, on a shortener or platform, 'link:<host/path>'; None if no link."""
+@dataclass(frozen=True, slots=True)
+class LinkParts:
+    """A link taken apart: host 'login.vcb-xacthuc.top', registered domain 'vcb-xacthuc.top',
+    public suffix 'top', path 'dang-nhap' (query and fragment dropped)."""
+
+    host: str
+    registered: str
+    suffix: str
+    path: str
+
+    @property
+    def shared(self) -> bool:
+        """On a shortener or a shared platform, where anyone can publish (bit.ly, facebook.com)."""
+        return self.host in _shared_hosts() or self.registered in _shared_hosts()
+
+
+@lru_cache(maxsize=1 << 12)
+def link_parts(link: str) -> LinkParts | None:
+    """The parts of a link, or None when its host has no known public suffix."""
     text = link.strip().rstrip(".,;:!?")
     bare = re.sub(r"^https?://", "", text, flags=re.IGNORECASE)
     host, _, path = bare.partition("/")
@@ -78,11 +95,19 @@ def link_key(link: str) -> str | None:
     parts = _extractor()(host)
     if not parts.suffix or not parts.domain:
         return None
-    domain = parts.top_domain_under_public_suffix
-    if host in _shared_hosts() or domain in _shared_hosts():
-        path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-        return f"link:{host}/{path}" if path else None
-    return f"domain:{domain}"
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    return LinkParts(host, parts.top_domain_under_public_suffix, parts.suffix, path)
+
+
+def link_key(link: str) -> str | None:
+    """'domain:<registered domain>' or, on a shortener or platform, 'link:<host/path>'; None if no link."""
+    parts = link_parts(link)
+    if parts is None:
+        return None
+    if parts.shared:
+        path = parts.path.rstrip("/")
+        return f"link:{parts.host}/{path}" if path else None
+    return f"domain:{parts.registered}"
 
 
 def is_link(text: str) -> bool:

@@ -19,6 +19,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     indicators._extractor.cache_clear()  # build the extractor under the patch
+    indicators.link_parts.cache_clear()
     yield
     indicators._extractor.cache_clear()
 
