@@ -18,6 +18,7 @@ from bot.groups.policy import GroupPolicy, WatchMode
 from bot.locale import LANGUAGES
 from bot.matching.matcher import Thresholds
 from bot.matching.normalize import folded
+from bot.signs.reader import DEFAULT_THRESHOLD as DEFAULT_SIGNS_THRESHOLD
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CATALOGUE = PROJECT_ROOT / "data" / "known_rumors.yaml"
@@ -105,6 +106,21 @@ class SemanticConfig:
 
 
 @dataclass(frozen=True)
+class IndicatorsConfig:
+    # Scam-domain lists (one domain a line, hosts lines accepted) read besides the shipped one and
+    # reloaded when they change; `kiemchung blocklist fetch URL -o FILE` keeps one up to date.
+    scam_domain_lists: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class SignsConfig:
+    """Scam signs of messages no entry describes (bot/signs); the threshold's measurement is
+    beside DEFAULT_THRESHOLD in bot/signs/reader.py."""
+
+    threshold: float = DEFAULT_SIGNS_THRESHOLD
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
@@ -118,6 +134,8 @@ class Config:
         default_factory=lambda: Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD)
     )
     semantic: SemanticConfig = field(default_factory=SemanticConfig)
+    indicators: IndicatorsConfig = field(default_factory=IndicatorsConfig)
+    signs: SignsConfig = field(default_factory=SignsConfig)
     groups: GroupPolicy = field(default_factory=GroupPolicy)
     digest: DigestConfig = field(default_factory=DigestConfig)
     # A person's private messages the bot answers in any minute; past it one notice, then silence.
@@ -216,6 +234,15 @@ class _Reader:
         path = Path(value.strip()).expanduser()
         return path if path.is_absolute() else base / path
 
+    def paths(self, name: str, base: Path) -> tuple[Path, ...]:
+        value = self.data.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(name, f"must be a list of file paths, got {value!r}")
+        paths = (Path(v.strip()).expanduser() for v in value)
+        return tuple(p if p.is_absolute() else base / p for p in paths)
+
     def section(self, name: str) -> _Reader:
         value = self.data.get(name) or {}
         if not isinstance(value, Mapping):
@@ -280,7 +307,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     top = _Reader(data, "", origin)
     top.check_known({"telegram", "zalo", "database", "catalogue", "owners", "officers", "officers_chat",
                      "language", "matching", "groups", "digest", "log_level", "private_messages_per_minute",
-                     "retention_days"})
+                     "retention_days", "indicators", "signs"})
     tg = top.section("telegram")
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
     zalo = parse_zalo(top.section("zalo"), environ)
@@ -298,6 +325,10 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     if possible_threshold > match_threshold:
         raise matching.fail("possible_threshold", "must not be above match_threshold")
     database = top.path("database", base / "kiemchung.db", base)
+    indicators = top.section("indicators")
+    indicators.check_known({"scam_domain_lists"})
+    signs = top.section("signs")
+    signs.check_known({"threshold"})
     groups = parse_groups(top.section("groups"))
     retention = top.number("retention_days", 0, 1, 36500) if top.data.get("retention_days") is not None else None
     log_level = top.text("log_level", "INFO").upper()
@@ -319,6 +350,8 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         language=language,
         thresholds=Thresholds(match_threshold, possible_threshold),
         semantic=parse_semantic(matching.section("semantic"), database, base),
+        indicators=IndicatorsConfig(indicators.paths("scam_domain_lists", base)),
+        signs=SignsConfig(signs.number("threshold", DEFAULT_SIGNS_THRESHOLD, 0, 10)),
         groups=groups,
         digest=parse_digest(top),
         private_messages_per_minute=int(top.number("private_messages_per_minute", 20, 1, 1000)),

@@ -32,6 +32,7 @@ from bot.matching.evaluation import (
     shortfalls,
 )
 from bot.matching.semantic import SemanticUnavailable
+from bot.signs.fetching import MAX_BYTES, TIMEOUT_SECONDS, FetchError, fetch_domain_list
 from bot.store.storage import Storage
 from handlers.plain_text import render_plain
 
@@ -100,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_config(importing)
     importing.add_argument("file", type=Path, help="catalogue file (format: data/known_rumors.yaml)")
     importing.add_argument("--dry-run", action="store_true", help="validate and tell what would change; save nothing")
+
+    blocklist = sub.add_parser("blocklist", help="scam-domain lists (indicators.scam_domain_lists)")
+    blocklist_sub = blocklist.add_subparsers(dest="blocklist_command", required=True)
+    fetch = blocklist_sub.add_parser("fetch", help="download a public list and replace FILE with it if it is one")
+    add_config(fetch)
+    fetch.add_argument("url", help="the list's http(s) URL (one domain a line, or a hosts file)")
+    fetch.add_argument("--output", "-o", type=Path, required=True, help="the file to replace (kept on any failure)")
+    fetch.add_argument("--timeout", type=float, default=TIMEOUT_SECONDS, help="seconds (default %(default)g)")
+    fetch.add_argument("--max-bytes", type=int, default=MAX_BYTES, help="size cap (default %(default)d)")
     return parser
 
 
@@ -235,6 +245,18 @@ def command_eval(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def command_blocklist_fetch(args: argparse.Namespace) -> int:
+    """One line on success, one line on failure (exit status 1), the old file kept on failure."""
+    try:
+        fetched = fetch_domain_list(args.url, args.output, timeout=args.timeout, max_bytes=args.max_bytes)
+    except FetchError as exc:
+        print(f"blocklist fetch: {exc}; {args.output} left as it was", file=sys.stderr)
+        return 1
+    skipped = f" ({fetched.parsed.bad_lines} lines skipped)" if fetched.parsed.bad_lines else ""
+    print(f"wrote {len(fetched.parsed.domains)} domains to {args.output}{skipped}")
+    return 0
+
+
 def command_validate(config: Config, file: Path | None) -> int:
     path = file or config.catalogue
     catalogue = load_catalogue(path)
@@ -266,6 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(command_reports(config, args.since, args.output))
         if args.command == "import":
             return asyncio.run(command_import(config, args.file, args.dry_run))
+        if args.command == "blocklist":
+            return command_blocklist_fetch(args)
     except tuple(INPUT_ERRORS) as exc:
         print(f"{INPUT_ERRORS[type(exc)]}: {exc}", file=sys.stderr)
         return 2

@@ -78,7 +78,8 @@ class Prepared:
     indicators: frozenset[str] = frozenset()  # link, phone and account keys
 
 
-def _find(words: tuple[str, ...], at: int, phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+def find_phrase(words: tuple[str, ...], at: int, phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
+    """The phrase of `phrases` (longest first) that starts at `words[at]`, if any."""
     word = words[at]
     for phrase in phrases:
         if phrase[0] == word and words[at:at + len(phrase)] == phrase:
@@ -86,11 +87,12 @@ def _find(words: tuple[str, ...], at: int, phrases: tuple[tuple[str, ...], ...])
     return None
 
 
-def _question_clauses(norm: Normalized) -> set[int]:
+def question_clauses(norm: Normalized) -> set[int]:
+    """Clauses that ask rather than assert: ending with "?" or holding a question cue ("có phải")."""
     lex = lexicon()
     clauses = set(norm.questions)
     for i in range(len(norm.folded)):
-        if _find(norm.folded, i, lex.question):
+        if find_phrase(norm.folded, i, lex.question):
             clauses.add(norm.clauses[i])
     return clauses
 
@@ -99,7 +101,7 @@ def _cues(norm: Normalized, is_content: list[bool]) -> tuple[frozenset[str], fro
     """Content words under a negator, and debunk cues, both outside question clauses."""
     lex = lexicon()
     words = norm.folded
-    questions = _question_clauses(norm)
+    questions = question_clauses(norm)
     negated: set[str] = set()
     debunk: set[str] = set()
     i = 0
@@ -107,10 +109,10 @@ def _cues(norm: Normalized, is_content: list[bool]) -> tuple[frozenset[str], fro
         if norm.clauses[i] in questions:
             i += 1
             continue
-        cue = _find(words, i, lex.debunk)
+        cue = find_phrase(words, i, lex.debunk)
         if cue:
             debunk.add(" ".join(cue))
-        negator = _find(words, i, lex.negators)
+        negator = find_phrase(words, i, lex.negators)
         if negator:
             after = i + len(negator)
             clause = [w for w, c in zip(words[after:], norm.clauses[after:], strict=True) if c == norm.clauses[i]]

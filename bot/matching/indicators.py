@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 import tldextract
@@ -34,6 +34,15 @@ ACCOUNT = re.compile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class FoundLink:
+    """A link as written, and where it stands in `Indicators.rest` (the same offsets: blanking keeps lengths)."""
+
+    text: str
+    start: int
+    end: int
+
+
 @dataclass(frozen=True)
 class Indicators:
     """Keys such as 'domain:x.top', 'link:bit.ly/Ab1', 'phone:+84868117979', 'account:190366882025'."""
@@ -42,6 +51,8 @@ class Indicators:
     # The text with every indicator blanked out: the words of a link or a number are not words
     # of the claim ("vietcombank-xacthuc.top" must not make a message look like a Vietcombank rumor).
     rest: str = field(default="", compare=False)
+    # Every link blanked out of `rest`, in order: scam signs judge its host, which the key drops.
+    links: tuple[FoundLink, ...] = field(default=(), compare=False)
 
 
 @cache
@@ -56,8 +67,25 @@ def _shared_hosts() -> frozenset[str]:
     return frozenset(str(h).lower() for h in (*data["shorteners"], *data["platforms"]))
 
 
-def link_key(link: str) -> str | None:
-    """'domain:<registered domain>' or, on a shortener or platform, 'link:<host/path>'; None if no link."""
+@dataclass(frozen=True, slots=True)
+class LinkParts:
+    """A link taken apart: host 'login.vcb-xacthuc.top', registered domain 'vcb-xacthuc.top',
+    public suffix 'top', path 'dang-nhap' (query and fragment dropped)."""
+
+    host: str
+    registered: str
+    suffix: str
+    path: str
+
+    @property
+    def shared(self) -> bool:
+        """On a shortener or a shared platform, where anyone can publish (bit.ly, facebook.com)."""
+        return self.host in _shared_hosts() or self.registered in _shared_hosts()
+
+
+@lru_cache(maxsize=1 << 12)
+def link_parts(link: str) -> LinkParts | None:
+    """The parts of a link, or None when its host has no known public suffix."""
     text = link.strip().rstrip(".,;:!?")
     bare = re.sub(r"^https?://", "", text, flags=re.IGNORECASE)
     host, _, path = bare.partition("/")
@@ -67,11 +95,19 @@ def link_key(link: str) -> str | None:
     parts = _extractor()(host)
     if not parts.suffix or not parts.domain:
         return None
-    domain = parts.top_domain_under_public_suffix
-    if host in _shared_hosts() or domain in _shared_hosts():
-        path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-        return f"link:{host}/{path}" if path else None
-    return f"domain:{domain}"
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    return LinkParts(host, parts.top_domain_under_public_suffix, parts.suffix, path)
+
+
+def link_key(link: str) -> str | None:
+    """'domain:<registered domain>' or, on a shortener or platform, 'link:<host/path>'; None if no link."""
+    parts = link_parts(link)
+    if parts is None:
+        return None
+    if parts.shared:
+        path = parts.path.rstrip("/")
+        return f"link:{parts.host}/{path}" if path else None
+    return f"domain:{parts.registered}"
 
 
 def is_link(text: str) -> bool:
@@ -97,6 +133,7 @@ def extract(text: str, region: str = DEFAULT_REGION) -> Indicators:
     """Every link, bank account and phone number in a message."""
     text = unicodedata.normalize("NFKC", text)
     keys: set[str] = set()
+    links: list[FoundLink] = []
 
     def blank(start: int, end: int) -> None:
         nonlocal text
@@ -107,6 +144,7 @@ def extract(text: str, region: str = DEFAULT_REGION) -> Indicators:
         if key is not None:
             keys.add(key)
         if key is not None or is_link(found.group()):
+            links.append(FoundLink(found.group(), *found.span()))
             blank(*found.span())
     for found in list(ACCOUNT.finditer(text)):
         digits = re.sub(r"\D", "", found.group(1))
@@ -115,7 +153,7 @@ def extract(text: str, region: str = DEFAULT_REGION) -> Indicators:
     for phone in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
         keys.add("phone:" + phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164))
         blank(phone.start, phone.end)
-    return Indicators(frozenset(keys), text)
+    return Indicators(frozenset(keys), text, tuple(links))
 
 
 def listed(urls: tuple[str, ...], phones: tuple[str, ...], region: str = DEFAULT_REGION) -> frozenset[str]:

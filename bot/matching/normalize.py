@@ -69,9 +69,9 @@ class _Tables:
     inline: tuple[re.Pattern[str], ...]
 
 
-def read_data(name: str) -> Any:
-    """A curated table shipped in bot/matching/data/."""
-    return yaml.safe_load(resources.files("bot.matching").joinpath("data", name).read_text(encoding="utf-8"))
+def read_data(name: str, package: str = "bot.matching") -> Any:
+    """A curated table shipped in <package>/data/ (bot/matching/data/ unless said otherwise)."""
+    return yaml.safe_load(resources.files(package).joinpath("data", name).read_text(encoding="utf-8"))
 
 
 @cache

@@ -65,6 +65,9 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ("matching:\n  semantic:\n    enabled: maybe\n", "matching.semantic.enabled"),
         ("matching:\n  semantic:\n    threshold: 40\n", "matching.semantic.threshold"),
         ("matching:\n  semantic:\n    model: e5\n", "matching.semantic.model"),
+        ("indicators:\n  scam_domain_lists: lists/vn.txt\n", "indicators.scam_domain_lists"),
+        ("indicators:\n  scam_lists: [a.txt]\n", "indicators.scam_lists"),
+        ("signs:\n  threshold: high\n", "signs.threshold"),
     ],
 )
 def test_a_bad_key_is_one_line_naming_it(tmp_path: Path, text: str, key: str) -> None:
@@ -125,3 +128,13 @@ def test_retention_and_private_limit(tmp_path: Path) -> None:
     assert (config.retention_days, config.private_messages_per_minute) == (30, 10)
     with pytest.raises(ConfigError, match="retention_days: must be a number from 1"):
         parse_config({"retention_days": 0}, "config.yaml", tmp_path, {})
+
+
+def test_scam_domain_lists_follow_the_config_file_and_signs_have_a_threshold(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "indicators:\n  scam_domain_lists: [lists/vn.txt, /etc/hosts-vn]\n"
+                                         "signs:\n  threshold: 0.8\n"), environ={})
+    assert config.indicators.scam_domain_lists == (tmp_path / "lists" / "vn.txt", Path("/etc/hosts-vn"))
+    assert config.signs.threshold == 0.8
+    defaults = load_config(write(tmp_path, "language: vi\n"), environ={})
+    assert defaults.indicators.scam_domain_lists == ()
+    assert defaults.signs.threshold == load_config(REPO / "config.example.yaml", environ={}).signs.threshold

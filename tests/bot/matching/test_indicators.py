@@ -19,6 +19,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     indicators._extractor.cache_clear()  # build the extractor under the patch
+    indicators.link_parts.cache_clear()
     yield
     indicators._extractor.cache_clear()
 
@@ -70,3 +71,12 @@ def test_bank_accounts_after_stk() -> None:
 def test_listed_indicators_of_an_entry() -> None:
     keys = listed(("vcb-huy-dichvu.top", "https://bit.ly/abc"), ("0868.117.979", "12"))
     assert keys == {"domain:vcb-huy-dichvu.top", "link:bit.ly/abc", "phone:+84868117979"}
+
+
+def test_links_keep_their_place_in_the_blanked_text() -> None:
+    text = "VCB: xac thuc tai https://vietcombank-xacthuc.top/otp hoac goi 0868.117.979"
+    found = extract(text)
+    assert [link.text for link in found.links] == ["https://vietcombank-xacthuc.top/otp"]
+    link = found.links[0]
+    assert text[link.start:link.end] == link.text
+    assert found.rest[link.start:link.end].strip() == ""  # blanked, same offsets
