@@ -32,8 +32,8 @@ from bot.matching.evaluation import (
     shortfalls,
 )
 from bot.matching.semantic import SemanticUnavailable
-from bot.signs.fetching import MAX_BYTES, TIMEOUT_SECONDS, FetchError, fetch_domain_list
 from bot.store.storage import Storage
+from handlers.blocklist_fetch import MAX_BYTES, TIMEOUT_SECONDS, FetchError, fetch_domain_list
 from handlers.plain_text import render_plain
 
 log = logging.getLogger("kiemchung")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.signs.blocklist import parse_domain_list
-from bot.signs.fetching import FetchError, fetch_domain_list
+from handlers.blocklist_fetch import FetchError, fetch_domain_list
 from tests.list_server import CAP, LIST, ListServer
 from tests.local_server import running
 
