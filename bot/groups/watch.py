@@ -24,6 +24,7 @@ from bot.groups.settings import join_reply, settings_reply
 from bot.locale import Locale, get_locale
 from bot.matching.matcher import Band, Matcher, MatchResult
 from bot.replies import Paragraph, Reply, bold, italic, shorten
+from bot.signs.reader import SignReader
 from bot.store.storage import Storage
 
 SUMMARY_PREVIEW = 320  # characters of the entry's summary in a warning
@@ -56,11 +57,13 @@ class WatchOutcome:
 class GroupWatch:
     """Group settings and watch mode over a matcher and a store."""
 
-    def __init__(self, matcher: Matcher, store: Storage, policy: GroupPolicy, language: str = "vi") -> None:
+    def __init__(self, matcher: Matcher, store: Storage, policy: GroupPolicy, language: str = "vi",
+                 signs: SignReader | None = None) -> None:
         self.matcher = matcher
         self.store = store
         self.policy = policy
         self.locale = get_locale(language)
+        self.signs = signs  # a message with strong scam signs and no entry is logged, never answered
 
     async def mode(self, platform: str, chat_id: str) -> WatchMode:
         chosen = await self.store.groups.mode(platform, chat_id)
@@ -92,6 +95,8 @@ class GroupWatch:
         if mode is WatchMode.OFF:  # spare the matcher
             return WatchOutcome(WatchDecision(WatchAction.IGNORE, "watch mode off"), MatchResult(Band.NONE))
         result = self.matcher.match(request.text)
+        if result.band is Band.NONE and self.signs is not None and self.signs.read(request.text).suspicious:
+            result = MatchResult(Band.SUSPICIOUS)
         rumor = result.rumor
         last = (await self.store.groups.last_warning(request.platform, request.chat_id, rumor.id)
                 if rumor is not None and result.band is Band.MATCH else None)

@@ -14,6 +14,9 @@ class Band(StrEnum):
     MATCH = "match"  # answer (and, in watch mode, warn)
     POSSIBLE = "possible"  # show as "có thể liên quan"; suggest to officers
     NONE = "none"
+    # Never given by a matcher: the checker's verdict when no entry is close enough but the message
+    # carries strong signs of a scam (bot/signs). It names no entry and never says "false".
+    SUSPICIOUS = "suspicious"
 
 
 @dataclass(frozen=True)

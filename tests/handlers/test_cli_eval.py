@@ -50,7 +50,7 @@ def test_check_jsonl_uses_the_new_matcher(capsys: pytest.CaptureFixture[str], tm
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"id": "a", "text": "Số 0948214289 gọi cho mẹ em"}) + "\n"))
     assert main(["check", "--rumors", str(FIXTURES / "matcher_catalogue.yaml"), "--jsonl"]) == 0
     line = json.loads(capsys.readouterr().out)
-    assert line == {"id": "a", "match": "vneid-cai-app-gia-mao", "score": 95.0, "band": "match"}
+    assert line == {"id": "a", "match": "vneid-cai-app-gia-mao", "score": 95.0, "band": "match", "signs": []}
 
 
 def test_check_jsonl_with_the_semantic_signal(capsys: pytest.CaptureFixture[str], tmp_path: Path,
