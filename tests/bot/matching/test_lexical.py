@@ -35,6 +35,9 @@ def matcher(catalogue: Catalogue) -> LexicalMatcher:
         "có thật ko?",
         # a fragment
         "cài ứng dụng VNeID qua đường link để kích hoạt định danh mức 2",
+        # an SMS that dodges filters: digits for letters, a word spelt out
+        "C0NG AN: yeu cau nguoi dan c.a.i u.n.g d.u.n.g VNeID qua duong 1ink de kich h0at dinh danh muc 2, "
+        "qua han 3 ngay tai kh0an dinh danh se bi kh0a",
     ],
 )
 def test_rewordings_of_a_claim_match_it(matcher: LexicalMatcher, message: str) -> None:
