@@ -35,6 +35,8 @@ class _Lexicon:
     conditional_before: frozenset[str]
     debunk: tuple[tuple[str, ...], ...]
     question: tuple[tuple[str, ...], ...]
+    framing: tuple[tuple[str, ...], ...]  # folded, longest first
+    framing_marks: dict[tuple[str, ...], tuple[str, ...]]  # each as written, with its marks
 
 
 def _phrases(items: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -50,6 +52,7 @@ def _marked(items: list[str]) -> tuple[tuple[str, ...], ...]:
 def lexicon() -> _Lexicon:
     stop = [clean(str(w)) for w in read_data("stopwords.yaml")["stopwords"]]
     cues = read_data("cues.yaml")
+    framing = _marked(read_data("framing.yaml")["phrases"])
     return _Lexicon(
         stop_folded=frozenset(fold(w) for w in stop),
         stop_accented=frozenset(stop),
@@ -62,6 +65,8 @@ def lexicon() -> _Lexicon:
         conditional_before=frozenset(fold(str(w)) for w in cues["conditional_before"]),
         debunk=_phrases(cues["debunk"]),
         question=_phrases(cues["question"]),
+        framing=tuple(sorted({tuple(fold(w) for w in f) for f in framing}, key=len, reverse=True)),
+        framing_marks={tuple(fold(w) for w in f): f for f in framing},
     )
 
 
@@ -174,14 +179,31 @@ def _cues(norm: Normalized, is_content: list[bool]) -> tuple[tuple[tuple[str, ..
     return tuple(negations), frozenset(debunk)
 
 
+def _without_frame(norm: Normalized, not_stop: list[bool]) -> list[bool]:
+    """The content words: not stopwords, and not the frame of a retelling ("tự xưng là", "hôm qua")."""
+    lex = lexicon()
+    is_content = list(not_stop)
+    i = 0
+    while i < len(norm.folded):
+        phrase = _find(norm.folded, i, lex.framing)
+        if phrase is not None and _typed_as(norm, i, lex.framing_marks[phrase]):
+            is_content[i:i + len(phrase)] = [False] * len(phrase)
+            i += len(phrase)
+        else:
+            i += 1
+    return is_content
+
+
 def prepare(text: str) -> Prepared:
     found = extract(text)
     norm = normalize(found.rest)
-    is_content = [not is_stopword(a, f) for a, f in zip(norm.accented, norm.folded, strict=True)]
+    not_stop = [not is_stopword(a, f) for a, f in zip(norm.accented, norm.folded, strict=True)]
+    is_content = _without_frame(norm, not_stop)
     content = tuple(sys.intern(f) for f, keep in zip(norm.folded, is_content, strict=True) if keep)
     content_sentences = [s for s, keep in zip(norm.sentences, is_content, strict=True) if keep]
     starts = tuple(i for i, s in enumerate(content_sentences) if i == 0 or s != content_sentences[i - 1])
-    negations, debunk = _cues(norm, is_content)
+    # a negator reads the sentence as written: "không gọi điện" denies the call, frame or not
+    negations, debunk = _cues(norm, not_stop)
     negated = frozenset(n[0] for n in negations)
     return Prepared(content, starts, negated or EMPTY, negations, debunk or EMPTY, found.keys or EMPTY)
 

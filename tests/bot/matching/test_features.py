@@ -68,3 +68,21 @@ def test_an_emphatic_denial_denies_what_its_verb_is_said_of() -> None:
     # without "đâu" a negation is about its own word only: rumors deny things too ("không cần ra phường")
     plain = prepare("Uống nước chanh nóng không chữa được ung thư")
     assert compare(plain, claim, frozenset()).negation_conflicts == ()
+
+
+@pytest.mark.parametrize(
+    ("retelling", "claim_words"),
+    [
+        ("Sáng nay mẹ tôi nhận cuộc gọi, đầu dây bên kia tự xưng là công an phường", ("cong", "an", "phuong")),
+        ("hom qua bo toi nhan duoc tin nhan tu xung la ngan hang", ("ngan", "hang")),
+        ("Dạ em là nhân viên ngân hàng, kính gửi quý khách: vui lòng cập nhật", ("nhan", "vien", "ngan", "hang",
+                                                                                "cap", "nhat")),
+    ],
+)
+def test_the_frame_of_a_retelling_is_not_content(retelling: str, claim_words: tuple[str, ...]) -> None:
+    assert prepare(retelling).content == claim_words
+
+
+def test_a_frame_word_with_other_marks_is_content() -> None:
+    # "bão" is not "bảo", "xưng" is read only as itself: "sáng" alone is not "sáng nay"
+    assert prepare("Bão số 3 vào sáng thứ hai").content == ("bao", "so", "3", "sang", "thu", "hai")
