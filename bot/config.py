@@ -16,7 +16,7 @@ import yaml
 
 from bot.groups.watch import GroupPolicy, WatchMode
 from bot.locale import LANGUAGES
-from bot.matching.matcher import Thresholds
+from bot.matching.matcher import SIBLING_MARGIN, Thresholds
 from bot.matching.normalize import folded
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,8 @@ DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 #   non-paraphrase positives are in a band, and a quarter of the paraphrases are shown as possible.
 DEFAULT_MATCH_THRESHOLD = 60.0
 DEFAULT_POSSIBLE_THRESHOLD = 35.0
+# The sibling margin (two entries within it are both possible, neither the match) defaults to
+# SIBLING_MARGIN of bot/matching/matcher.py, where its measurement is.
 # The optional semantic signal's threshold (bot/matching/semantic.py, score 0-1), chosen with
 # `bench/semantic_sweep.py` on the 299 dev cases: from 0.400 to 0.409 both targets hold (30 of the
 # 35 paraphrases found, 8 to 10 of the 100 negatives shown as possible); 0.405 is the middle.
@@ -285,7 +287,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
     zalo = parse_zalo(top.section("zalo"), environ)
     matching = top.section("matching")
-    matching.check_known({"match_threshold", "possible_threshold", "semantic"})
+    matching.check_known({"match_threshold", "possible_threshold", "sibling_margin", "semantic"})
     token = environ.get(TOKEN_ENV, "").strip() or tg.text("token", "")
     base_url = tg.text("base_url", DEFAULT_BASE_URL)
     if not base_url.startswith(("http://", "https://")):
@@ -297,6 +299,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     possible_threshold = matching.number("possible_threshold", DEFAULT_POSSIBLE_THRESHOLD, 0, 100)
     if possible_threshold > match_threshold:
         raise matching.fail("possible_threshold", "must not be above match_threshold")
+    sibling_margin = matching.number("sibling_margin", SIBLING_MARGIN, 0, 100)
     database = top.path("database", base / "kiemchung.db", base)
     groups = parse_groups(top.section("groups"))
     retention = top.number("retention_days", 0, 1, 36500) if top.data.get("retention_days") is not None else None
@@ -317,7 +320,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         officers=top.ids("officers"),
         officers_chat=top.optional_id("officers_chat"),
         language=language,
-        thresholds=Thresholds(match_threshold, possible_threshold),
+        thresholds=Thresholds(match_threshold, possible_threshold, sibling_margin),
         semantic=parse_semantic(matching.section("semantic"), database, base),
         groups=groups,
         digest=parse_digest(top),

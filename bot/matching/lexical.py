@@ -7,7 +7,8 @@
 3. Each candidate is scored 0-100 on how much of the wording the message repeats, or how much of
    the message is the wording (a fragment, a question), typos repaired for the best few, then
    lowered when the message denies or debunks what the wording asserts.
-4. The best entry's score against the configured thresholds gives the band.
+4. The best entry's score against the configured thresholds gives the band; a second entry
+   within the sibling margin of the first makes it `possible` with both, never `match` on one.
 """
 
 from __future__ import annotations
@@ -183,8 +184,14 @@ class LexicalMatcher:
             return MatchResult(Band.NONE)
         found = [Candidate(rumor, round(100 * s.score, 1), self._evidence(s)) for rumor, s in ranked]
         top = found[0].score
+        margin = self.thresholds.sibling_margin
         if top >= self.thresholds.match:
             band = Band.MATCH
+            if len(found) > 1 and found[1].score >= top - margin:
+                band = Band.POSSIBLE  # two entries about equally close: both possible, neither the match
+                found[0] = Candidate(found[0].rumor, top, (*found[0].evidence, Evidence(
+                    "near sibling", found[1].score, round(top - margin, 1),
+                    detail=f"{found[1].rumor.id} within {margin:g} points, so both are shown as possible")))
         elif top >= self.thresholds.possible:
             band = Band.POSSIBLE
         else:
