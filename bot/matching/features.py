@@ -93,6 +93,7 @@ class Prepared:
     sentences: tuple[int, ...] = ()  # where each sentence starts in `content`
     negated: frozenset[str] = frozenset()  # content words under a negator, outside questions
     negations: tuple[tuple[str, ...], ...] = ()  # each: the negated word, then the words it is said of
+    frame: frozenset[str] = frozenset()  # words of its frame ("gọi điện", "tin nhắn"): asserted, not counted
     debunk: frozenset[str] = frozenset()  # debunk cues ("tin gia", "dinh chinh") outside questions
     indicators: frozenset[str] = frozenset()  # link, phone and account keys
 
@@ -179,33 +180,36 @@ def _cues(norm: Normalized, is_content: list[bool]) -> tuple[tuple[tuple[str, ..
     return tuple(negations), frozenset(debunk)
 
 
-def _without_frame(norm: Normalized, not_stop: list[bool]) -> list[bool]:
-    """The content words: not stopwords, and not the frame of a retelling ("tự xưng là", "hôm qua")."""
+def _frame(norm: Normalized) -> list[bool]:
+    """Which words belong to the frame of a retelling ("tự xưng là", "hôm qua")."""
     lex = lexicon()
-    is_content = list(not_stop)
+    framed = [False] * len(norm.folded)
     i = 0
     while i < len(norm.folded):
         phrase = _find(norm.folded, i, lex.framing)
         if phrase is not None and _typed_as(norm, i, lex.framing_marks[phrase]):
-            is_content[i:i + len(phrase)] = [False] * len(phrase)
+            framed[i:i + len(phrase)] = [True] * len(phrase)
             i += len(phrase)
         else:
             i += 1
-    return is_content
+    return framed
 
 
 def prepare(text: str) -> Prepared:
     found = extract(text)
     norm = normalize(found.rest)
     not_stop = [not is_stopword(a, f) for a, f in zip(norm.accented, norm.folded, strict=True)]
-    is_content = _without_frame(norm, not_stop)
+    framed = _frame(norm)
+    is_content = [keep and not frame for keep, frame in zip(not_stop, framed, strict=True)]
+    frame = frozenset(f for f, keep, fr in zip(norm.folded, not_stop, framed, strict=True) if keep and fr)
     content = tuple(sys.intern(f) for f, keep in zip(norm.folded, is_content, strict=True) if keep)
     content_sentences = [s for s, keep in zip(norm.sentences, is_content, strict=True) if keep]
     starts = tuple(i for i, s in enumerate(content_sentences) if i == 0 or s != content_sentences[i - 1])
     # a negator reads the sentence as written: "không gọi điện" denies the call, frame or not
     negations, debunk = _cues(norm, not_stop)
     negated = frozenset(n[0] for n in negations)
-    return Prepared(content, starts, negated or EMPTY, negations, debunk or EMPTY, found.keys or EMPTY)
+    return Prepared(content, starts, negated or EMPTY, negations, frame or EMPTY, debunk or EMPTY,
+                    found.keys or EMPTY)
 
 
 EMPTY: frozenset[str] = frozenset()
@@ -285,7 +289,7 @@ def _relevant_units(content: Sequence[str], starts: tuple[int, ...], text_units:
 def _negation_conflicts(message: Prepared, text: Prepared) -> set[str]:
     """Words the message denies and the wording asserts: the negated word itself, or when the wording
     lacks it (another verb for the same claim), the first word it is said of that the wording asserts."""
-    words = set(text.content)
+    words = set(text.content) | text.frame  # "không gọi điện" denies a wording's "gọi điện" too
     out: set[str] = set()
     for head, *objects in message.negations:
         if head in words:
@@ -317,6 +321,7 @@ def compare(message: Prepared, text: Prepared, text_indicators: frozenset[str], 
     shared_words = sum(1 for u in shared if " " not in u)
     relevant = _relevant_units(fixed if fix_typos else message.content, message.sentences, t_units)
     conflicts = _negation_conflicts(message, text)
+    vocabulary |= message.frame
     return Features(
         shared_words=shared_words,
         text_coverage=len(shared) / len(t_units) if t_units else 0.0,

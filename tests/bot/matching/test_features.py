@@ -86,3 +86,11 @@ def test_the_frame_of_a_retelling_is_not_content(retelling: str, claim_words: tu
 def test_a_frame_word_with_other_marks_is_content() -> None:
     # "bão" is not "bảo", "xưng" is read only as itself: "sáng" alone is not "sáng nay"
     assert prepare("Bão số 3 vào sáng thứ hai").content == ("bao", "so", "3", "sang", "thu", "hai")
+
+
+def test_denying_a_frame_denies_the_wording_that_asserts_it() -> None:
+    # "gọi điện" is frame, not content, on both sides; a warning that no one calls still denies it
+    warning = prepare("Công an không gọi điện bắt cài ứng dụng định danh")
+    claim = prepare("Công an phường gọi điện bắt cài ứng dụng định danh điện tử")
+    assert "goi" not in claim.content and "goi" in claim.frame
+    assert compare(warning, claim, frozenset()).negation_conflicts == ("goi",)
