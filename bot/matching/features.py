@@ -234,6 +234,7 @@ class Features:
     debunk: tuple[str, ...] = ()  # debunk cues in the message and not in the wording
     indicators: tuple[str, ...] = ()  # indicator keys in both
     length_ratio: float = 1.0  # message content words / wording content words
+    distinctive_words: int = 1  # shared content words not common to many entries of the catalogue
 
 
 # A message word of this length or more that the wording lacks may be a typo of one of its words.
@@ -304,9 +305,11 @@ def _negation_conflicts(message: Prepared, text: Prepared) -> set[str]:
 
 
 def compare(message: Prepared, text: Prepared, text_indicators: frozenset[str], *, fix_typos: bool = False,
-            message_units: set[str] | None = None, known: frozenset[str] = frozenset()) -> Features:
+            message_units: set[str] | None = None, known: frozenset[str] = frozenset(),
+            common: frozenset[str] = frozenset()) -> Features:
     """Features of a message against one wording; `fix_typos` also reads near-miss words as the
-    wording's, except words in `known` (see repair_typos)."""
+    wording's, except words in `known` (see repair_typos); shared words in `common` (used by many
+    entries) are not counted as distinctive."""
     repaired: tuple[str, ...] = ()
     fixed: list[str] = []
     if fix_typos:
@@ -324,6 +327,7 @@ def compare(message: Prepared, text: Prepared, text_indicators: frozenset[str], 
     vocabulary |= message.frame
     return Features(
         shared_words=shared_words,
+        distinctive_words=sum(1 for u in shared if " " not in u and u not in common),
         text_coverage=len(shared) / len(t_units) if t_units else 0.0,
         message_coverage=len(shared & relevant) / len(relevant) if relevant else 0.0,
         repaired=repaired,

@@ -164,3 +164,16 @@ def test_one_sibling_retold_is_still_its_match(shipped: Catalogue) -> None:
     result = LexicalMatcher(shipped.published, THRESHOLDS).match(message)
     assert result.band is Band.MATCH
     assert result.rumor is not None and result.rumor.id == "lay-lai-tien-chuyen-gia-an-ninh-mang"
+
+
+def test_a_text_sharing_only_common_words_is_not_a_match(shipped: Catalogue) -> None:
+    # every word of it is in many entries of the catalogue: it is a fragment of one claim, and of
+    # what a dozen other scams ask too
+    matcher = LexicalMatcher(shipped.published, THRESHOLDS)
+    result = matcher.match("Bấm link điền thông tin tài khoản ngân hàng")
+    assert result.band is not Band.MATCH
+    assert result.best is not None and "common words only" in {e.name for e in result.best.evidence}
+    # a short slogan with words of its own still is one
+    slogan = matcher.match("EVN cắt điện toàn Hà Nội từ 18h tối nay")
+    assert slogan.band is Band.MATCH
+    assert slogan.rumor is not None and slogan.rumor.id == "yagi-ha-noi-mat-dien-toan-thanh-pho"
