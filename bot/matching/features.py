@@ -10,7 +10,7 @@ one typo away from a wording's word as that word ("giao dịhc" -> "giao dịch"
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -21,27 +21,37 @@ from rapidfuzz.distance import OSA
 from bot.matching.indicators import extract
 from bot.matching.normalize import Normalized, canonical_tone, clean, fold, normalize, read_data
 
+# Phrases by their first word, each list longest first ("khong bao gio" is tried before "khong"):
+# a word is looked up once, not compared with every phrase of the table.
+Phrases = dict[str, tuple[tuple[str, ...], ...]]
+
 
 @dataclass(frozen=True)
 class _Lexicon:
     stop_folded: frozenset[str]
     stop_accented: frozenset[str]
-    negators: tuple[tuple[str, ...], ...]
+    negators: Phrases
     negator_marks: dict[tuple[str, ...], tuple[str, ...]]  # each negator as written, with its marks
     negator_compounds: tuple[tuple[str, ...], ...]  # with their marks
     negator_followers: frozenset[str]
     denial_ends: tuple[tuple[str, ...], ...]
     conditional: frozenset[str]
     conditional_before: frozenset[str]
-    debunk: tuple[tuple[str, ...], ...]
-    question: tuple[tuple[str, ...], ...]
-    framing: tuple[tuple[str, ...], ...]  # folded, longest first
+    debunk: Phrases
+    question: Phrases
+    framing: Phrases
     framing_marks: dict[tuple[str, ...], tuple[str, ...]]  # each as written, with its marks
 
 
-def _phrases(items: list[str]) -> tuple[tuple[str, ...], ...]:
-    # longest first, so "khong bao gio" wins over "khong"
-    return tuple(sorted({tuple(fold(clean(str(i))).split()) for i in items}, key=len, reverse=True))
+def _index(phrases: Iterable[tuple[str, ...]]) -> Phrases:
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        by_first.setdefault(phrase[0], []).append(phrase)
+    return {word: tuple(found) for word, found in by_first.items()}
+
+
+def _phrases(items: list[str]) -> Phrases:
+    return _index(tuple(fold(clean(str(i))).split()) for i in items)
 
 
 def _marked(items: list[str]) -> tuple[tuple[str, ...], ...]:
@@ -65,7 +75,7 @@ def lexicon() -> _Lexicon:
         conditional_before=frozenset(fold(str(w)) for w in cues["conditional_before"]),
         debunk=_phrases(cues["debunk"]),
         question=_phrases(cues["question"]),
-        framing=tuple(sorted({tuple(fold(w) for w in f) for f in framing}, key=len, reverse=True)),
+        framing=_index(tuple(fold(w) for w in f) for f in framing),
         framing_marks={tuple(fold(w) for w in f): f for f in framing},
     )
 
@@ -98,10 +108,9 @@ class Prepared:
     indicators: frozenset[str] = frozenset()  # link, phone and account keys
 
 
-def _find(words: tuple[str, ...], at: int, phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
-    word = words[at]
-    for phrase in phrases:
-        if phrase[0] == word and words[at:at + len(phrase)] == phrase:
+def _find(words: tuple[str, ...], at: int, phrases: Phrases) -> tuple[str, ...] | None:
+    for phrase in phrases.get(words[at], ()):
+        if words[at:at + len(phrase)] == phrase:
             return phrase
     return None
 
