@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,11 +15,12 @@ from bot.catalogue import Rumor, Verdict
 from bot.locale import Locale, get_locale
 from bot.matching.matcher import Band, Matcher, MatchResult
 from bot.replies import Paragraph, Reply, bold, italic, link, shorten
-from bot.signs.reader import SignReader, SignReading
+from bot.signs.reader import WEIGHTS, Sign, SignReader, SignReading
 from bot.votes import with_vote_buttons
 
 logger = logging.getLogger(__name__)
 
+LINK_SIGN_GROUPS = {name: group for name, (group, _) in WEIGHTS.items()}
 CLAIM_PREVIEW = 280  # characters of the claim quoted in an answer
 MAX_SOURCES_SHOWN = 3
 
@@ -126,10 +128,28 @@ def possible_reply(result: MatchResult, locale: Locale) -> Reply:
     return Reply(tuple(paragraphs))
 
 
+# A host in a sign's detail (officers see the whole detail; people see only the host, defanged).
+HOST = re.compile(r"(?:[\w-]+\.)+[\w-]+(?:/\S*)?")
+
+
+def shown_detail(sign: Sign) -> str:
+    """What a person is shown of a sign: the phrase found, or for a link the host with its dots broken
+    ("vietcombank-xacminh[.]top"), so no client turns the scam's address into a link in our answer."""
+    if LINK_SIGN_GROUPS.get(sign.name) != "link":
+        return sign.detail
+    found = HOST.search(sign.detail)
+    return found.group().replace(".", "[.]") if found else ""
+
+
 def sign_lines(reading: SignReading, locale: Locale) -> list[Paragraph]:
     """Each sign counted, in words: what it means and what was found."""
-    return [Paragraph.of("• ", locale.t(f"signs.name.{sign.name}"), italic(f" ({sign.detail})"))
-            for sign in reading.signs if sign.weight > 0]
+    lines = []
+    for sign in reading.signs:
+        if sign.weight <= 0:
+            continue
+        detail = shown_detail(sign)
+        lines.append(Paragraph.of("• ", locale.t(f"sign.{sign.name}"), *([italic(f" ({detail})")] if detail else [])))
+    return lines
 
 
 def verify_paragraph(reading: SignReading, reader: SignReader, locale: Locale) -> Paragraph:

@@ -145,3 +145,11 @@ def migration(old: dict[str, Any], new: dict[str, Any], user: dict[str, Any] = H
         {"message": message(user, old, migrate_to_chat_id=new["id"])},
         {"message": message(user, new, migrate_from_chat_id=old["id"])},
     ]
+
+
+# A scam SMS of a known family that no fixture entry describes: a bank, an account "locked", a deadline
+# and a look-alike link (the bot answers it `suspicious`), and the bank's genuine notice beside it.
+SCAM_SMS = ("Vietcombank: Tai khoan cua Quy khach tam khoa do dang nhap bat thuong. Xac thuc lai trong 24h "
+            "tai https://vietcombank-xacminh.top de tranh bi phong toa.")
+BANK_NOTICE = ("Vietcombank thông báo lịch bảo trì hệ thống VCB Digibank từ 23h ngày 12/10 đến 2h ngày 13/10. "
+               "Chi tiết tại vietcombank.com.vn. Vietcombank không bao giờ yêu cầu khách hàng cung cấp mã OTP.")

@@ -3,8 +3,9 @@
 Pure functions only. A message becomes a list of words in two views: `accented` keeps the marks
 (with one canonical tone placement), `folded` drops them (đ→d, ASCII only), which is what people
 type on a keyboard without Vietnamese input. Before that: NFKC, zero-width characters out, Đ
-look-alikes mapped to Đ, lower case, forward boilerplate and emoji out, teencode expanded. The
-curated tables live in bot/matching/data/*.yaml, not here.
+look-alikes mapped to Đ, lower case, forward boilerplate and emoji out, words spelt out letter by
+letter joined ("c.h.u.y.ể.n" -> "chuyển"), digits typed for letters read as letters ("kh0an" ->
+"khoan"), teencode expanded. The curated tables live in bot/matching/data/*.yaml, not here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -28,6 +30,15 @@ DIGIT_GROUP = re.compile(r"(?<=\d)[.,](?=\d{3}(?!\d))")
 # A clause and the punctuation that ends it (a decimal point or a thousands dot does not).
 CLAUSE = re.compile(r"((?:[^.!?;,:\n]|(?<=\d)[.,:](?=\d))*)((?:[.!?;,:\n]\s*)*)")
 NUMBER_UNIT = re.compile(r"^(\d+)([^\W\d_]+)$")
+# Single letters, each a word of its own, one after another: a word spelt out ("c.h.u.y.ể.n", "k h o a n").
+SPELT = re.compile(r"(?<![^\W_])[^\W\d_](?:[\W_]+[^\W\d_](?![^\W_]))+")
+LETTER = re.compile(r"[^\W\d_]")
+# A word spelt out joins with at least this many letters; with only spaces between them, one more
+# ("t k e m" chat is not "tkem"), since spaces also separate one-letter teencode words.
+MIN_SPELT_LETTERS = 3
+MIN_SPACED_LETTERS = 4
+# Longer runs are not read as words (a line of "a a a ..." must not cost a search of every split).
+MAX_SPELT_LETTERS = 24
 
 # The five tone marks (grave, acute, tilde, hook above, dot below) as combining characters.
 TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -67,6 +78,11 @@ class _Tables:
     forward_headers: tuple[re.Pattern[str], ...]
     source_lines: tuple[re.Pattern[str], ...]
     inline: tuple[re.Pattern[str], ...]
+    syllable: re.Pattern[str]  # one Vietnamese syllable without marks
+    loanwords: frozenset[str]
+    longest_word: int  # letters of the longest syllable ("nghieng") or loanword
+    digits: dict[str, tuple[str, ...]]  # a digit and the letters it may stand for
+    spelling_separators: frozenset[str]
 
 
 def read_data(name: str, package: str = "bot.matching") -> Any:
@@ -84,12 +100,24 @@ def _tables() -> _Tables:
     units = {clean(str(k)): clean(str(v)) for k, v in teencode_data["units"].items()}
     boilerplate = read_data("boilerplate.yaml")
     header = "|".join(f"(?:{p})" for p in boilerplate["forward_headers"])
+    syllables = read_data("syllables.yaml")
+    lookalikes = read_data("lookalikes.yaml")
+
+    def either(parts: list[str]) -> str:  # longest first, so "ngh" is tried before "ng"
+        return "|".join(sorted(map(str, parts), key=len, reverse=True))
+
     return _Tables(
         teencode=teencode,
         units=units,
         forward_headers=(re.compile(rf"^\W*(?:{header})", re.IGNORECASE),),
         source_lines=tuple(re.compile(p, re.IGNORECASE) for p in boilerplate["source_lines"]),
         inline=tuple(re.compile(p, re.IGNORECASE) for p in boilerplate["inline"]),
+        syllable=re.compile(f"(?:{either(syllables['onsets'])})?(?:{either(syllables['nuclei'])})"
+                            f"(?:{either(syllables['finals'])})?"),
+        loanwords=frozenset(str(w) for w in syllables["loanwords"]),
+        longest_word=max(7, *(len(str(w)) for w in syllables["loanwords"])),
+        digits={str(d): tuple(map(str, letters)) for d, letters in lookalikes["digits"].items()},
+        spelling_separators=frozenset(map(str, lookalikes["spelling_separators"])),
     )
 
 
@@ -141,7 +169,112 @@ def canonical_tone(word: str) -> str:
 
 
 def _canonical_words(text: str) -> list[str]:
-    return [canonical_tone(w) for w in WORD.findall(DIGIT_GROUP.sub("", text))]
+    words = WORD.findall(DIGIT_GROUP.sub("", text))
+    return [canonical_tone(w if w.isalpha() else letters_for_digits(w)) for w in words]
+
+
+def is_word(plain: str) -> bool:
+    """A Vietnamese syllable or a listed loanword, written without marks: 'khoan', 'link', not 'kh0an'."""
+    tables = _tables()
+    return plain in tables.loanwords or tables.syllable.fullmatch(plain) is not None
+
+
+@lru_cache(maxsize=1 << 12)
+def letters_for_digits(word: str) -> str:
+    """'kh0an' -> 'khoan', '0tp' -> 'otp', 's4i' -> 'sai', '1ink' -> 'link', 'h0' -> 'ho': digits typed
+    for letters, read back only where a real word does not put them and the result is a word. Inside
+    letters any listed digit; before them one digit (not a number and its unit: '17h', '5tr'); after
+    them only 0 ('F0', 'A52', 'U23', 'mp3' stay). Amounts, dates, phones and times have no letters
+    in the word (or the word is a number and its unit), so they never change."""
+    if word.isalpha() or word.isdigit() or not word.isalnum():
+        return word
+    digits = _tables().digits
+    head = len(word) - len(word.lstrip("0123456789"))
+    tail = len(word) - len(word.rstrip("0123456789"))
+    letters = sum(1 for c in word if not c.isdigit())
+    if head > 1 or (head and (letters < 2 or word[head:] in _tables().units)):
+        return word
+    if tail and word[len(word) - tail:] != "0":
+        return word
+    if any(c.isdigit() and c not in digits for c in word) or (letters < 2 and not tail):
+        return word
+    candidates = [""]
+    for c in word:
+        candidates = [done + letter for done in candidates for letter in (digits[c] if c.isdigit() else (c,))]
+    for candidate in candidates:
+        if is_word(fold(candidate)):
+            return candidate
+    return word
+
+
+@lru_cache(maxsize=1 << 12)
+def _segments(plain: str) -> tuple[int, ...] | None:
+    """Where a string of letters splits into words of two letters or more ('chuyenkhoan' -> (6,)),
+    longest first word first; None when it does not."""
+    if is_word(plain):
+        return ()
+    for cut in range(min(len(plain) - 2, _tables().longest_word), 1, -1):
+        if is_word(plain[:cut]):
+            rest = _segments(plain[cut:])
+            if rest is not None:
+                return (cut, *(cut + r for r in rest))
+    return None
+
+
+def join_spelt_words(text: str) -> str:
+    """Words spelt out letter by letter joined back: 'c.h.u.y.ể.n k.h.o.ả.n' -> 'chuyển khoản',
+    'c-s-g-t' -> 'csgt'. Letters with spaces or commas between them join only into words."""
+    return SPELT.sub(_join_run, text)
+
+
+def _join_run(found: re.Match[str]) -> str:
+    run = found.group()
+    spans = [m.span() for m in LETTER.finditer(run)]
+    letters = [run[a:b] for a, b in spans]
+    between = [run[spans[k][1]:spans[k + 1][0]] for k in range(len(spans) - 1)]
+    separators = _tables().spelling_separators
+    plain = [fold(c) for c in letters]
+    out: list[str] = []
+    i = 0
+    while i < len(letters):
+        joined = _longest_spelt_word(plain, between, i)
+        if joined is not None:
+            end, cuts = joined
+            word = "".join(letters[i:end])
+            out.append(" ".join(word[a:b] for a, b in pairwise([0, *cuts, len(word)])))
+            i = end
+            if i < len(letters):
+                out.append(" ")
+            continue
+        end = i + 1
+        while end < len(letters) and between[end - 1] in separators:
+            end += 1
+        if end - i >= MIN_SPELT_LETTERS:  # an abbreviation: "c.s.g.t"
+            out.append("".join(letters[i:end]))
+            out.append(between[end - 1] if end < len(letters) else "")
+            i = end
+            continue
+        out.append(letters[i])
+        if i < len(between):
+            out.append(between[i])
+        i += 1
+    return "".join(out)
+
+
+def _longest_spelt_word(plain: list[str], between: list[str], start: int) -> tuple[int, tuple[int, ...]] | None:
+    """The longest run of letters from `start` that spells words, and where the words split."""
+    if any(len(p) != 1 for p in plain[start:start + MIN_SPELT_LETTERS]):
+        return None
+    for end in range(min(len(plain), start + MAX_SPELT_LETTERS), start + MIN_SPELT_LETTERS - 1, -1):
+        if any(len(p) != 1 for p in plain[start:end]):
+            continue
+        spaced = all(not b.strip() for b in between[start:end - 1])
+        if spaced and end - start < MIN_SPACED_LETTERS:
+            continue
+        cuts = _segments("".join(plain[start:end]))
+        if cuts is not None:
+            return end, cuts
+    return None
 
 
 def strip_boilerplate(text: str) -> str:
@@ -204,7 +337,7 @@ def fold(word: str) -> str:
 
 def normalize(text: str) -> Normalized:
     """Both views of a message, boilerplate and emoji gone, teencode expanded."""
-    cleaned = strip_emoji(strip_boilerplate(clean(text)))
+    cleaned = join_spelt_words(strip_emoji(strip_boilerplate(clean(text))))
     accented_words: list[str] = []
     folded_words: list[str] = []
     clauses: list[int] = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from bot.matching.features import find_phrase, lexicon, question_clauses
+from bot.matching.features import Phrases, find_phrase, index_phrases, lexicon, question_clauses
 from bot.matching.normalize import Normalized, clean, fold, read_data
 from bot.signs.bodies import DATA_PACKAGE
 
@@ -57,12 +57,12 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
 @dataclass(frozen=True)
 class Cues:
     keep_marks: frozenset[str]  # spellings that stay as typed
-    scope_enders: tuple[tuple[str, ...], ...]
-    negators: tuple[tuple[str, ...], ...]
+    scope_enders: Phrases
+    negators: Phrases
     negator_followers: frozenset[str]
     conditional: frozenset[str]
     conditional_before: frozenset[str]
-    condition_openers: tuple[tuple[str, ...], ...]
+    condition_openers: Phrases
     negator_marks: Mapping[str, str]
     negator_not_after: Mapping[str, frozenset[str]]
     ask_patterns: Mapping[str, re.Pattern[str]]
@@ -92,6 +92,19 @@ class Cues:
         if not changed:
             return norm, ()
         return replace(norm, accented=tuple(accented), folded=tuple(folded)), tuple(changed)
+
+    def disguised_words(self, text: str) -> tuple[str, ...]:
+        """Words of the raw text with letters written as digits ("C0NG", "kh0an"), as typed: the
+        matcher's normalisation already reads them back, so they are found before it."""
+        found: list[str] = []
+        for word in re.findall(r"[^\W_]+", text):
+            lower = word.lower()
+            if lower.isalpha() or lower.isdigit():
+                continue
+            plain = _DISGUISE.sub(lambda m: self.disguised.get(m.group(), m.group()), lower)
+            if plain != lower and plain.isalpha():
+                found.append(lower)
+        return tuple(found)
 
     def view(self, norm: Normalized) -> CueView:
         """The message as patterns read it (see the module's docstring)."""
@@ -229,7 +242,7 @@ def shipped_cues() -> Cues:
     data = read_data("cues.yaml", DATA_PACKAGE)
     lex = lexicon()
     not_warnings = set(_folded_phrases(data["not_warnings"]))
-    enders = tuple(sorted({tuple(clean(str(e)).split()) for e in data["scope_enders"]}, key=len, reverse=True))
+    enders = index_phrases(tuple(clean(str(e)).split()) for e in data["scope_enders"])
     return Cues(
         keep_marks=frozenset(clean(str(w)) for w in data["keep_marks"]),
         scope_enders=enders,
@@ -237,14 +250,14 @@ def shipped_cues() -> Cues:
         negator_followers=lex.negator_followers,
         conditional=lex.conditional,
         conditional_before=lex.conditional_before,
-        condition_openers=tuple(sorted({tuple(clean(str(e)).split()) for e in data["condition_openers"]},
-                                       key=len, reverse=True)),
+        condition_openers=index_phrases(tuple(clean(str(e)).split()) for e in data["condition_openers"]),
         negator_marks={str(k): clean(str(v)) for k, v in data["negator_marks"].items()},
         negator_not_after={str(k): frozenset(map(str, v)) for k, v in data["negator_not_after"].items()},
         ask_patterns={str(name): _compile(list(patterns)) for name, patterns in data["asks"].items()},
         official_app_sources=_compile(list(data["official_app_sources"])),
         pressure={name: _compile(list(data[name])) for name in ("urgency", "threat", "prize", "advance_fee")},
         warnings=_compile([*map(str, data["warnings"]),
-                           *(re.escape(" ".join(p)) for p in lex.debunk if p not in not_warnings)]),
+                           *(re.escape(" ".join(p)) for group in lex.debunk.values() for p in group
+                             if p not in not_warnings)]),
         disguised={str(k): str(v) for k, v in data["disguised_digits"].items()},
     )

@@ -151,6 +151,7 @@ class SignReader:
         found = extract(text)
         rest, links = self._links(text, found.rest, found.links)
         norm, disguised = self.cues.undisguise(normalize(rest))
+        disguised = disguised or self.cues.disguised_words(rest)
         named = self.bodies.named_in(norm)
         named_ids = frozenset(n.body.id for n in named)
         findings: list[Finding] = []

@@ -8,7 +8,9 @@ from bot.catalogue import load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
 from bot.core import build_matcher
 from bot.matching.matcher import Band, Thresholds
+from bot.signs.reader import SignReader
 from handlers.plain_text import render_plain
+from tests.updates import BANK_NOTICE, SCAM_SMS
 
 
 @pytest.fixture
@@ -62,3 +64,47 @@ async def test_english_locale(checker: Checker) -> None:
     request = ask("Mai nhà mình ăn giỗ ông nội, mọi người về sớm phụ nấu cơm nha.")
     answer = await checker.check(CheckRequest(**{**request.__dict__, "language": "en"}))
     assert "not in the catalogue" in render_plain(answer.reply)
+
+
+@pytest.fixture
+def checker_with_signs(catalogue_path: Path) -> Checker:
+    catalogue = load_catalogue(catalogue_path)
+    return Checker(build_matcher(catalogue.published, Thresholds(80, 62)), None, signs=SignReader())
+
+
+async def test_a_scam_no_entry_describes_is_suspicious_with_its_signs_named(checker_with_signs: Checker) -> None:
+    answer = await checker_with_signs.check(ask(SCAM_SMS))
+    assert answer.band is Band.SUSPICIOUS
+    assert answer.result.rumor is None  # it names no entry
+    assert answer.signs is not None and {"brand_in_foreign_domain", "impersonation"} <= set(answer.signs.names)
+    text = render_plain(answer.reply)
+    assert "dấu hiệu lừa đảo" in text
+    assert "vietcombank.com.vn" in text  # how to verify: the official address, typed by the person
+    assert "Sai sự thật" not in text and "SAI SỰ THẬT" not in text
+
+
+async def test_the_genuine_notice_is_not_suspicious(checker_with_signs: Checker) -> None:
+    answer = await checker_with_signs.check(ask(BANK_NOTICE))
+    assert answer.band is not Band.SUSPICIOUS
+    assert answer.signs is not None and not answer.signs.suspicious
+
+
+async def test_a_known_entry_wins_over_the_signs(checker_with_signs: Checker) -> None:
+    answer = await checker_with_signs.check(ask(
+        "Điện lực thông báo: nhà bạn nợ tiền điện 2 tháng, sẽ bị cắt điện trong 2 giờ tới nếu không "
+        "chuyển khoản thanh toán ngay vào số tài khoản được cung cấp."))
+    assert answer.band is Band.MATCH
+
+
+async def test_without_a_sign_reader_there_is_no_suspicious_band(checker: Checker) -> None:
+    answer = await checker.check(ask(SCAM_SMS))
+    assert answer.band is Band.NONE and answer.signs is None
+
+
+def test_every_sign_has_a_label_in_both_languages() -> None:
+    from bot.locale import get_locale
+    from bot.signs.reader import SIGN_NAMES
+
+    for language in ("vi", "en"):
+        labels = {get_locale(language).t(f"sign.{name}") for name in SIGN_NAMES}
+        assert len(labels) == len(SIGN_NAMES)

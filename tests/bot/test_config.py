@@ -23,6 +23,12 @@ def test_example_config_is_valid_and_documented() -> None:
     assert config.catalogue == REPO / "data" / "known_rumors.yaml"
     assert config.language == "vi"
     assert config.thresholds.match >= config.thresholds.possible
+    assert config.thresholds.sibling_margin == 10
+
+
+def test_the_sibling_margin_is_configured_with_the_thresholds(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "matching:\n  sibling_margin: 0\n"), environ={})
+    assert config.thresholds.sibling_margin == 0
 
 
 def test_environment_token_wins(tmp_path: Path) -> None:
@@ -57,6 +63,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ("telegram:\n  base_url: api.telegram.org\n", "telegram.base_url"),
         ("matching:\n  match_threshold: 150\n", "matching.match_threshold"),
         ("matching:\n  match_threshold: 50\n  possible_threshold: 70\n", "matching.possible_threshold"),
+        ("matching:\n  sibling_margin: -5\n", "matching.sibling_margin"),
         ("telegram: yes\n", "telegram"),
         ("groups:\n  default_mode: loud\n", "groups.default_mode"),
         ("groups:\n  cooldown: 6\n", "groups.cooldown"),

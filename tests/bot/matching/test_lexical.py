@@ -35,6 +35,9 @@ def matcher(catalogue: Catalogue) -> LexicalMatcher:
         "có thật ko?",
         # a fragment
         "cài ứng dụng VNeID qua đường link để kích hoạt định danh mức 2",
+        # an SMS that dodges filters: digits for letters, a word spelt out
+        "C0NG AN: yeu cau nguoi dan c.a.i u.n.g d.u.n.g VNeID qua duong 1ink de kich h0at dinh danh muc 2, "
+        "qua han 3 ngay tai kh0an dinh danh se bi kh0a",
     ],
 )
 def test_rewordings_of_a_claim_match_it(matcher: LexicalMatcher, message: str) -> None:
@@ -130,3 +133,47 @@ def test_an_indicator_on_many_entries_is_not_evidence(catalogue: Catalogue) -> N
               for i in range(6)]
     matcher = LexicalMatcher(clones, THRESHOLDS)
     assert matcher.match("Tổng đài 1900 545413 có phải của ngân hàng không?").band is not Band.MATCH
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Catalogue:
+    return load_catalogue(FIXTURES.parents[1] / "data" / "known_rumors.yaml")
+
+
+RECOVERY_SCAMS = {"lay-lai-tien-chuyen-gia-an-ninh-mang", "lay-lai-tien-fanpage-gia-co-quan-nha-nuoc"}
+
+
+def test_near_siblings_are_both_possible_never_one_match(shipped: Catalogue) -> None:
+    # two "recover your lost money" scams, a fake expert and a fake ministry page: a message with a bit
+    # of each is about equally close to both, so naming one as the match would be a guess
+    message = ("Ai bị lừa qua mạng thì nộp hồ sơ cho trang Cục An ninh mạng, có luật sư hỗ trợ thu hồi tiền "
+               "bị lừa, cam kết lấy lại 100%")
+    result = LexicalMatcher(shipped.published, THRESHOLDS).match(message)
+    assert result.band is Band.POSSIBLE
+    assert result.score >= DEFAULT_MATCH_THRESHOLD
+    assert {c.rumor.id for c in result.candidates} == RECOVERY_SCAMS
+    assert result.best is not None and "near sibling" in {e.name for e in result.best.evidence}
+    # without the margin the first would have been answered alone
+    no_margin = Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD, sibling_margin=0)
+    assert LexicalMatcher(shipped.published, no_margin).match(message).band is Band.MATCH
+
+
+def test_one_sibling_retold_is_still_its_match(shipped: Catalogue) -> None:
+    message = ("Thấy bạn bị lừa, mình giới thiệu chuyên gia an ninh mạng truy vết dòng tiền, đã giúp nhiều người "
+               "lấy lại tiền bị lừa, chỉ cần đóng trước phí dịch vụ pháp lý")
+    result = LexicalMatcher(shipped.published, THRESHOLDS).match(message)
+    assert result.band is Band.MATCH
+    assert result.rumor is not None and result.rumor.id == "lay-lai-tien-chuyen-gia-an-ninh-mang"
+
+
+def test_a_text_sharing_only_common_words_is_not_a_match(shipped: Catalogue) -> None:
+    # every word of it is in many entries of the catalogue: it is a fragment of one claim, and of
+    # what a dozen other scams ask too
+    matcher = LexicalMatcher(shipped.published, THRESHOLDS)
+    result = matcher.match("Bấm link điền thông tin tài khoản ngân hàng")
+    assert result.band is not Band.MATCH
+    assert result.best is not None and "common words only" in {e.name for e in result.best.evidence}
+    # a short slogan with words of its own still is one
+    slogan = matcher.match("EVN cắt điện toàn Hà Nội từ 18h tối nay")
+    assert slogan.band is Band.MATCH
+    assert slogan.rumor is not None and slogan.rumor.id == "yagi-ha-noi-mat-dien-toan-thanh-pho"

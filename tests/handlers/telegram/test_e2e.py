@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import RunningBot
 from tests.updates import (
+    SCAM_SMS,
     VNEID_RUMOR,
     VNEID_SOURCE,
     command_update,
@@ -134,3 +135,14 @@ async def test_bot_keeps_answering_after_a_failed_send(running_bot: RunningBot) 
     await running_bot.send(text_update(ORDINARY))
     sent = await running_bot.send(text_update(VNEID_RUMOR))
     assert VNEID_SOURCE in sent[-1]["text"]
+
+
+async def test_a_scam_no_entry_describes_gets_the_suspicious_answer(running_bot: RunningBot) -> None:
+    sent = await running_bot.send(text_update(SCAM_SMS))
+    assert len(sent) == 1
+    text = sent[0]["text"]
+    assert "dấu hiệu lừa đảo" in text and "vietcombank.com.vn" in text
+    assert "vietcombank-xacminh.top" not in text  # the scam's address is never clickable in our answer
+    assert "vietcombank-xacminh[.]top" in text
+    [report] = running_bot.reports()
+    assert (report["band"], report["rumor_id"]) == ("suspicious", None)

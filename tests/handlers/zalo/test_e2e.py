@@ -21,7 +21,7 @@ from handlers.runner import serve
 from tests.conftest import CATALOGUE
 from tests.fake_zalo_api import FakeZaloApi, text_event
 from tests.local_server import running
-from tests.updates import VNEID_RUMOR, VNEID_SOURCE
+from tests.updates import SCAM_SMS, VNEID_RUMOR, VNEID_SOURCE
 
 ORDINARY = "Tối nay nhà văn hóa khối phố chiếu phim miễn phí cho các cháu thiếu nhi, mời bà con đến xem."
 SECRET = "hoi-an-webhook-secret-2026"
@@ -210,3 +210,11 @@ async def test_webhook_checks_the_secret_and_takes_flat_and_wrapped_bodies(zalo_
     assert sorted(r["text"] for r in bot.reports()) == sorted([VNEID_RUMOR, ORDINARY])
     assert any(VNEID_SOURCE in text for text in zalo_api.sent())
     assert zalo_api.polls() == []  # webhook mode never polls
+
+
+async def test_a_scam_no_entry_describes_gets_the_suspicious_answer_on_zalo(zalo_bot: RunningZalo) -> None:
+    [answer] = await zalo_bot.answer(text_event(SCAM_SMS))
+    assert "dấu hiệu lừa đảo" in answer and "vietcombank.com.vn" in answer
+    assert "<" not in answer  # plain text
+    [report] = zalo_bot.reports()
+    assert (report["platform"], report["band"], report["rumor_id"]) == ("zalo", "suspicious", None)
