@@ -12,7 +12,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.catalogue import Rumor, Verdict
+from bot.guide import hint_reply
 from bot.locale import Locale, get_locale
+from bot.matching.claims import NotAClaim, classify_message
 from bot.matching.matcher import Band, Matcher, MatchResult
 from bot.replies import Paragraph, Reply, bold, italic, link, shorten
 from bot.signs.reader import WEIGHTS, Sign, SignReader, SignReading
@@ -66,6 +68,7 @@ class Answer:
     reply: Reply
     report_id: int | None = None
     signs: SignReading | None = None  # the scam signs read in the message
+    not_a_claim: NotAClaim | None = None  # answered with a hint, kept out of the review queue
 
     @property
     def band(self) -> Band:
@@ -200,7 +203,8 @@ def answer_for(result: MatchResult, locale: Locale) -> Reply:
 class ReportLog(Protocol):
     """What the checker needs from storage (the report store)."""
 
-    async def record(self, request: CheckRequest, result: MatchResult) -> int: ...
+    async def record(self, request: CheckRequest, result: MatchResult,
+                     not_a_claim: NotAClaim | None = None) -> int: ...
 
 
 # Told of every logged check after it is recorded (officers' notifications listen here).
@@ -237,8 +241,14 @@ class Checker:
             return Answer(MatchResult(Band.NONE), notice(locale, key))
         # In a worker thread: the semantic signal, when enabled, takes a tenth of a second of CPU.
         result, reading = await asyncio.to_thread(self.decide, request.text)
-        report_id = await self.log.record(request, result) if self.log is not None else None
-        reply = answer_for(result, locale)
+        # What the catalogue does not answer may be talk to the bot ("chào bot", "có thật không?"):
+        # logged with its reason, answered with a hint, never queued for officers.
+        claim = classify_message(request.text) if result.band is Band.NONE else None
+        not_a_claim = claim.reason if claim is not None else None
+        report_id = await self.log.record(request, result, not_a_claim) if self.log is not None else None
+        if claim is not None and not claim.is_claim:
+            logger.debug("report %s is not a claim: %s", report_id, claim.detail)
+        reply = answer_for(result, locale) if not_a_claim is None else hint_reply(not_a_claim, locale)
         if reading is not None and reading.suspicious and self.signs is not None:
             if result.band is Band.SUSPICIOUS:
                 reply = suspicious_reply(reading, self.signs, locale)
@@ -246,7 +256,7 @@ class Checker:
                 reply = with_signs(reply, reading, self.signs, locale)
         if report_id is not None and result.band is not Band.NONE:  # a verdict: was it useful?
             reply = with_vote_buttons(reply, report_id, locale)
-        answer = Answer(result, reply, report_id, reading)
+        answer = Answer(result, reply, report_id, signs=reading, not_a_claim=not_a_claim)
         if report_id is not None:
             for listener in self.listeners:
                 try:

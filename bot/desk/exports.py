@@ -37,8 +37,8 @@ CATALOGUE_COLUMNS = ("id", "status", "verdict", "claim", "summary", "variants", 
                      "source_url", "source_publisher", "source_title", "source_date", "other_sources",
                      "published", "first_seen", "region", "tags")
 REPORT_COLUMNS = ("id", "created_at", "platform", "chat_id", "chat_type", "kind", "text", "origin_kind",
-                  "origin_name", "origin_date", "rumor_id", "score", "band", "review_status", "review_rumor_id",
-                  "votes_up", "votes_down")
+                  "origin_name", "origin_date", "rumor_id", "score", "band", "not_a_claim", "review_status",
+                  "review_rumor_id", "votes_up", "votes_down")
 # Forward origins that name a person: their name stays out of an export.
 PERSONAL_ORIGINS = frozenset({"user", "hidden_user"})
 
@@ -157,7 +157,8 @@ def reports_csv(reports: Sequence[LoggedReport]) -> str:
         writer.writerow((
             r.id, r.created_at.isoformat(), r.platform, r.chat_id, r.chat_type, r.kind, r.text, r.origin_kind or "",
             "" if personal else (r.origin_name or ""), r.origin_date or "", r.rumor_id or "", f"{r.score:.1f}",
-            r.band, logged.review_status or "", logged.review_rumor or "", logged.votes_up, logged.votes_down,
+            r.band, r.not_a_claim or "", logged.review_status or "", logged.review_rumor or "", logged.votes_up,
+            logged.votes_down,
         ))
     return "\ufeff" + out.getvalue()
 

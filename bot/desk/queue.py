@@ -160,7 +160,7 @@ class ReviewQueue:
         """The card to post in the officers' chat for a new pending report, or None: nothing to post,
         or its near-duplicate group was posted less than an hour ago."""
         if (self.config.officers_chat is None or answer.report_id is None or request.kind is not ReportKind.ASKED
-                or answer.band is Band.MATCH):
+                or answer.band is Band.MATCH or answer.not_a_claim is not None):
             return None
         group = await self.pending.near_duplicates_of(answer.report_id)
         if group is None:

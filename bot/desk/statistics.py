@@ -55,6 +55,7 @@ class Statistics:
     asked: int = 0
     matched: int = 0
     possible: int = 0
+    not_claims: int = 0  # greetings, thanks, bare questions...: not counted in `asked`
     seen: int = 0
     pending_groups: int = 0
     pending_reports: int = 0
@@ -125,6 +126,7 @@ class StatisticsDesk:
             asked=sum(n for (kind, _), n in totals.items() if kind == "asked"),
             matched=totals.get(("asked", "match"), 0),
             possible=totals.get(("asked", "possible"), 0),
+            not_claims=await self.storage.statistics.not_claims(since),
             seen=sum(n for (kind, _), n in totals.items() if kind == "seen"),
             pending_groups=len(groups),
             pending_reports=sum(len(g.members) for g in groups),
@@ -142,6 +144,7 @@ class StatisticsDesk:
         share = f"{100 * stats.matched / stats.asked:.0f}" if stats.asked else "0"
         lines = [
             t("stats.checks", asked=stats.asked, matched=stats.matched, share=share, possible=stats.possible),
+            t("stats.not_claims", count=stats.not_claims),
             t("stats.seen", seen=stats.seen),
             t("stats.pending", groups=stats.pending_groups, reports=stats.pending_reports),
             t("stats.feedback", up=stats.votes_up, down=stats.votes_down),

@@ -186,6 +186,12 @@ MIGRATIONS: Sequence[str] = (
         WHERE user_id IS NOT NULL AND text_key IS NOT NULL;
     CREATE INDEX reports_user ON reports (platform, user_id) WHERE user_id IS NOT NULL;
     """,
+    # 8: a message that is not a claim (a greeting, a bare "có thật không?") is logged with the reason
+    # and kept out of the review queue; reports logged before stay claims
+    """
+    ALTER TABLE reports ADD COLUMN not_a_claim TEXT;  -- greeting | thanks | chatter | bare_question |
+                                                      -- command | no_claim; NULL for a claim
+    """,
 )
 
 

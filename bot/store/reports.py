@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.checking import CheckRequest
+from bot.matching.claims import NotAClaim
 from bot.matching.matcher import MatchResult
 from bot.matching.normalize import folded
 from bot.store.connection import Row, Store, columns, operation
@@ -43,6 +44,7 @@ class ReportRow:
     band: str
     text_key: str | None = None
     purged_at: str | None = None
+    not_a_claim: str | None = None  # why it is not a claim (bot/matching/claims.py), None for a claim
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,10 @@ def text_key(text: str) -> str:
 
 class ReportStore(Store):
     @operation
-    async def record(self, request: CheckRequest, result: MatchResult) -> int:
-        """Log a check; return its report id. The same platform message, or the same person sending
-        the same text again the same day, is one report: the id of the first is returned."""
+    async def record(self, request: CheckRequest, result: MatchResult, not_a_claim: NotAClaim | None = None) -> int:
+        """Log a check, with why it is not a claim if it is not; return its report id. The same platform
+        message, or the same person sending the same text again the same day, is one report: the id
+        of the first is returned."""
         origin = request.origin
         rumor = result.rumor if result.band.value != "none" else None
         now = utcnow().isoformat()
@@ -90,11 +93,13 @@ class ReportStore(Store):
             origin.id if origin else None,
             origin.date.isoformat() if origin and origin.date else None,
             rumor.id if rumor else None, result.score, result.band.value, key,
+            not_a_claim.value if not_a_claim is not None else None,
         )
         created = await self.db.fetch_value(
             """INSERT INTO reports (created_at, platform, chat_id, chat_type, user_id, message_id, kind,
-                   text, origin_kind, origin_name, origin_id, origin_date, rumor_id, score, band, text_key)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   text, origin_kind, origin_name, origin_id, origin_date, rumor_id, score, band, text_key,
+                   not_a_claim)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT DO NOTHING RETURNING id""",
             values,
         )

@@ -54,12 +54,14 @@ class ReviewStore(Store):
 
     @operation
     async def pending(self, limit: int = 1000) -> list[ReportRow]:
-        """Reports people asked about that the catalogue did not answer (or answered only with scam signs)
-        and no officer handled, and
-        answers someone disputed (👎) since an officer last reviewed them; newest first."""
+        """Claims people asked about that the catalogue did not answer (or answered only with scam signs)
+        and no officer handled, and answers someone disputed (👎) since an officer last reviewed them;
+        newest first. A message that is not a claim ("chào bot", a bare "có thật không?") stays in the
+        log, not here."""
         rows = await self.db.fetch_all(
             f"""SELECT r.* FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
-               WHERE ((v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible', 'suspicious'))
+               WHERE ((v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible', 'suspicious')
+                       AND r.not_a_claim IS NULL)
                       OR {DISPUTED})
                   AND r.purged_at IS NULL
                ORDER BY r.id DESC LIMIT ?""",

@@ -26,11 +26,20 @@ class EntryDay:
 class StatisticsStore(Store):
     @operation
     async def report_totals(self, since: dt.datetime) -> dict[tuple[str, str], int]:
-        """(kind, band) -> reports since `since`."""
+        """(kind, band) -> reports of claims since `since` (what was not a claim is counted apart)."""
         rows = await self.db.fetch_all(
-            "SELECT kind, band, COUNT(*) FROM reports WHERE created_at >= ? GROUP BY kind, band", (utc_text(since),)
+            "SELECT kind, band, COUNT(*) FROM reports WHERE created_at >= ? AND not_a_claim IS NULL "
+            "GROUP BY kind, band",
+            (utc_text(since),),
         )
         return {(str(row[0]), str(row[1])): int(row[2]) for row in rows}
+
+    @operation
+    async def not_claims(self, since: dt.datetime) -> int:
+        """Messages since `since` that were not claims: answered with a hint, never queued."""
+        return int(await self.db.fetch_value(
+            "SELECT COUNT(*) FROM reports WHERE created_at >= ? AND not_a_claim IS NOT NULL", (utc_text(since),)
+        ))
 
     @operation
     async def entry_days(self, since: dt.datetime) -> list[EntryDay]:

@@ -56,7 +56,7 @@ class TelegramAdapter:
             await send_reply(update.effective_message, help_reply(self.locale), quote=False)
 
     async def check_private(self, update: Update, context: Context) -> None:
-        """A pasted or forwarded message, or media, in a private chat: answer it."""
+        """A pasted or forwarded message, media, or a command nothing else knows, in a private chat: answer it."""
         message = update.effective_message
         if message is None:
             return
@@ -116,8 +116,8 @@ class TelegramAdapter:
             application.add_handler(MessageHandler(filters.ChatType.GROUPS, feedback.remember_title), group=1)
             self.core.officers.link_listeners.append(feedback.link_listener(application))
             feedback.schedule(application)
-        application.add_handler(MessageHandler(
-            private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.check_private
+        application.add_handler(MessageHandler(  # with commands: one that reaches here is unknown ("/menu")
+            private & (filters.TEXT | filters.CAPTION), self.check_private
         ))
         application.add_handler(MessageHandler(private & MEDIA, self.check_private))
         application.add_handler(MessageHandler(groups & MentionsBot(), self.groups.mention))

@@ -7,7 +7,8 @@ import pytest
 from bot.catalogue import load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
 from bot.core import build_matcher
-from bot.matching.matcher import Band, Thresholds
+from bot.matching.claims import NotAClaim
+from bot.matching.matcher import Band, MatchResult, Thresholds
 from bot.signs.reader import SignReader
 from handlers.plain_text import render_plain
 from tests.updates import BANK_NOTICE, SCAM_SMS
@@ -108,3 +109,68 @@ def test_every_sign_has_a_label_in_both_languages() -> None:
     for language in ("vi", "en"):
         labels = {get_locale(language).t(f"sign.{name}") for name in SIGN_NAMES}
         assert len(labels) == len(SIGN_NAMES)
+
+
+class MemoryLog:
+    """The report log as the checker sees it, in memory: what was recorded, with which reason."""
+
+    def __init__(self) -> None:
+        self.recorded: list[tuple[str, Band, NotAClaim | None]] = []
+
+    async def record(self, request: CheckRequest, result: MatchResult, not_a_claim: NotAClaim | None = None) -> int:
+        self.recorded.append((request.text, result.band, not_a_claim))
+        return len(self.recorded)
+
+
+@pytest.fixture
+def logged(catalogue_path: Path) -> tuple[Checker, MemoryLog]:
+    log = MemoryLog()
+    return Checker(build_matcher(load_catalogue(catalogue_path).published, Thresholds(80, 62)), log), log
+
+
+RECORDED = "ghi lại để cán bộ"
+
+
+@pytest.mark.parametrize(("text", "reason", "hint"), [
+    ("chào bot", NotAClaim.GREETING, "kiểm tra tin đồn và lừa đảo"),
+    ("cam on bot nhieu nha", NotAClaim.THANKS, "Không có gì"),
+    ("haha ok", NotAClaim.CHATTER, "dán nguyên văn"),
+    ("tin này thật ko?", NotAClaim.BARE_QUESTION, "/kiemtra"),
+    ("/menu", NotAClaim.COMMAND, "/huongdan"),
+    ("abc", NotAClaim.NO_CLAIM, "chưa thấy nội dung"),
+])
+async def test_talk_to_the_bot_gets_its_hint_and_is_logged_with_the_reason(
+        logged: tuple[Checker, MemoryLog], text: str, reason: NotAClaim, hint: str) -> None:
+    checker, log = logged
+    answer = await checker.check(ask(text))
+    assert (answer.band, answer.not_a_claim) == (Band.NONE, reason)
+    reply = render_plain(answer.reply)
+    assert hint in reply
+    assert RECORDED not in reply and "chưa có trong danh mục" not in reply  # it was not queued: never say so
+    assert log.recorded == [(text, Band.NONE, reason)]
+    assert answer.report_id == 1 and answer.reply.buttons == ()
+
+
+async def test_an_unknown_claim_is_still_recorded_for_officers(logged: tuple[Checker, MemoryLog]) -> None:
+    checker, log = logged
+    answer = await checker.check(ask("Mai cắt điện toàn TP"))
+    assert answer.not_a_claim is None and RECORDED in render_plain(answer.reply)
+    assert log.recorded == [("Mai cắt điện toàn TP", Band.NONE, None)]
+
+
+async def test_a_known_rumor_with_a_greeting_is_answered_as_the_rumor(logged: tuple[Checker, MemoryLog]) -> None:
+    checker, log = logged
+    answer = await checker.check(ask(
+        "chào bot, có thật không: Điện lực thông báo nhà bạn nợ tiền điện 2 tháng, sẽ bị cắt điện trong 2 giờ "
+        "tới nếu không chuyển khoản thanh toán ngay"))
+    assert answer.band is Band.MATCH and answer.not_a_claim is None
+    assert log.recorded[0][2] is None
+
+
+async def test_hints_in_english(logged: tuple[Checker, MemoryLog]) -> None:
+    checker, _ = logged
+    request = ask("có thật không?")
+    answer = await checker.check(CheckRequest(**{**request.__dict__, "language": "en"}))
+    assert "Which message do you want checked?" in render_plain(answer.reply)
+    command = await checker.check(CheckRequest(**{**ask("/menu").__dict__, "language": "en"}))
+    assert "I do not know that command" in render_plain(command.reply) and "/help" in render_plain(command.reply)

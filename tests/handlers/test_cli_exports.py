@@ -28,7 +28,7 @@ OFFICER = Actor("telegram", "7001", "7001")
 
 
 async def officers_work(config_path: Path) -> None:
-    """An officer's day: a new entry, an edited shipped one, a retired one; and two questions."""
+    """An officer's day: a new entry, an edited shipped one, a retired one; two questions and a greeting."""
     core = await Core.open(load_config(config_path))
     try:
         desk = core.officers
@@ -36,7 +36,8 @@ async def officers_work(config_path: Path) -> None:
         await desk.add_from_form(OFFICER, "/them", WATER_FORM)
         await desk.edit(OFFICER, "/sua", "evn-cat-dien-no-tien sdt 0912 345 678")
         await desk.set_status(OFFICER, "/xoa", "muoi-iot-chong-phong-xa", retire=True)
-        for user, text in (("5001", VNEID_RUMOR), ("5002", "Nghe nói mai cắt điện cả thành phố Hội An?")):
+        for user, text in (("5001", VNEID_RUMOR), ("5002", "Nghe nói mai cắt điện cả thành phố Hội An?"),
+                           ("5003", "chào bot")):
             await core.checker.check(CheckRequest("telegram", user, ChatType.PRIVATE, text, user_id=user,
                                                   message_id="1"))
     finally:
@@ -128,7 +129,8 @@ async def test_claimreview_and_csv_exports(tmp_path: Path) -> None:
     done = kiemchung("reports", "--config", str(config), "--since", "2020-01-01", "--format", "csv")
     assert done.returncode == 0, done.stderr
     log = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert [(r["band"], r["rumor_id"]) for r in log] == [("match", "vneid-link-cai-dat-gia"), ("none", "")]
+    assert [(r["band"], r["rumor_id"], r["not_a_claim"]) for r in log] == [
+        ("match", "vneid-link-cai-dat-gia", ""), ("none", "", ""), ("none", "", "greeting")]
     assert "user_id" not in log[0]  # people stay in the database
     done = kiemchung("reports", "--config", str(config), "--since", "2099-01-01")
     assert list(csv.DictReader(io.StringIO(done.stdout))) == []

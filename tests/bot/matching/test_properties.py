@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.catalogue import load_catalogue
 from bot.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD
 from bot.core import build_matcher
+from bot.matching.claims import classify_message
 from bot.matching.matcher import SIBLING_MARGIN, Band, Thresholds
 from bot.matching.normalize import accented, normalize
 from tests.conftest import CATALOGUE
@@ -64,3 +65,17 @@ def test_a_claim_with_invisible_characters_still_matches_its_entry(text: str) ->
     clean = "".join(ch for ch in text if ch not in ODD)
     if MATCHER.match(clean).band is Band.MATCH:
         assert MATCHER.match(text).band is not Band.NONE
+
+
+@settings(max_examples=200)
+@given(odd_text)
+def test_reading_broken_unicode_for_a_claim_never_raises(text: str) -> None:
+    reading = classify_message(text)
+    assert reading.is_claim == (reading.reason is None)
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@given(claims_with_noise())
+def test_a_claim_with_invisible_characters_is_still_a_claim(text: str) -> None:
+    reading = classify_message(text)
+    assert reading.is_claim, reading.detail

@@ -49,3 +49,17 @@ async def test_a_version_1_database_gains_the_group_tables_and_keeps_its_reports
     assert await storage.reports.count() == 1
     assert await storage.groups.mode("telegram", "-1001700000001") is None
     await storage.close()
+
+
+async def test_a_version_7_database_keeps_its_reports_as_claims_in_the_queue(tmp_path: Path) -> None:
+    path = tmp_path / "v7.db"
+    with sqlite3.connect(path) as db:
+        db.executescript("\n".join(MIGRATIONS[:7]) + "\nPRAGMA user_version = 7;")
+        db.execute("INSERT INTO reports (created_at, platform, chat_id, chat_type, user_id, kind, text, score, band) "
+                   "VALUES ('2025-03-01T02:00:00+00:00', 'telegram', '5001', 'private', '5001', 'asked', "
+                   "'Nghe nói mai cắt điện cả thành phố Hội An?', 0, 'none')")
+    storage = await Storage.open(path)
+    assert await storage.schema_version() == len(MIGRATIONS) >= 8
+    [kept] = await storage.reviews.pending()
+    await storage.close()
+    assert (kept.text, kept.not_a_claim) == ("Nghe nói mai cắt điện cả thành phố Hội An?", None)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from bot.catalogue import load_catalogue
 from bot.checking import ReportKind
+from bot.matching.claims import NotAClaim
 from bot.matching.matcher import Band, Candidate, MatchResult
+from bot.store.feedback import VoteRecord
 from bot.store.storage import Storage
 from tests.bot.store.conftest import request
 
@@ -47,3 +49,22 @@ async def test_a_none_band_result_stores_no_entry(tmp_path: Path, catalogue_path
     [row] = await storage.reports.recent()
     await storage.close()
     assert row.rumor_id is None and row.band == "none"
+
+
+async def test_the_log_keeps_why_a_message_is_not_a_claim_and_the_queue_leaves_it_out(
+        tmp_path: Path, catalogue_path: Path) -> None:
+    rumor = load_catalogue(catalogue_path).rumors[0]
+    storage = await Storage.open(tmp_path / "kc.db")
+    greeting = await storage.reports.record(request("chào bot", message_id="1"), MatchResult(Band.NONE),
+                                            NotAClaim.GREETING)
+    bare = await storage.reports.record(request("có thật không?", message_id="2"), MatchResult(Band.NONE),
+                                        NotAClaim.BARE_QUESTION)
+    claim = await storage.reports.record(request("Mai cắt điện toàn TP", message_id="3"), MatchResult(Band.NONE))
+    answered = await storage.reports.record(request(rumor.claim, message_id="4"),
+                                            MatchResult(Band.MATCH, (Candidate(rumor, 92.0),)))
+    await storage.feedback.record_vote(VoteRecord(answered, "telegram", "5001", "5002", "down", rumor.id))
+    logged = {entry.report.id: entry.report.not_a_claim for entry in await storage.reports.log()}
+    pending = [r.id for r in await storage.reviews.pending()]
+    await storage.close()
+    assert logged == {greeting: "greeting", bare: "bare_question", claim: None, answered: None}
+    assert pending == [answered, claim]  # the disputed answer comes back as before; the talk does not

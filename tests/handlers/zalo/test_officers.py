@@ -105,3 +105,18 @@ async def test_the_queue_on_zalo_is_a_numbered_list_with_reply_commands(both: Bo
     assert "Không có báo cáo" in await both.zalo_says("/baocao")
     [review] = both.rows("SELECT * FROM report_reviews")
     assert (review["status"], review["reviewed_by"]) == ("dismissed", f"zalo:{OFFICER}")
+
+
+async def test_talk_on_zalo_gets_a_hint_and_stays_out_of_the_queue(both: BothPlatforms) -> None:
+    greeting = await both.zalo_says("alo bot", user=MEMBER)
+    assert "Kiểm Chứng" in greeting and "cán bộ" not in greeting
+    bare = await both.zalo_says("tin nay that k", user=MEMBER)  # no marks, teencode
+    assert "nguyên văn tin đó" in bare and "cán bộ" not in bare
+    command = await both.zalo_says("/menu", user=MEMBER)
+    assert "Mình không biết lệnh này" in command and "/huongdan" in command
+    unknown = "Nghe nói từ mai phố cổ Hội An cấm hoàn toàn xe máy, ai vào phải gửi xe ngoài Cửa Đại phải không?"
+    assert "cán bộ" in await both.zalo_says(unknown, user=MEMBER)
+    queue = await both.zalo_says("/baocao")
+    assert "1. «" in queue and unknown[:40] in queue and "2. «" not in queue
+    reasons = both.rows("SELECT not_a_claim FROM reports WHERE platform = 'zalo' ORDER BY id")
+    assert [r["not_a_claim"] for r in reasons] == ["greeting", "bare_question", "command", None]
