@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -72,26 +72,6 @@ class Cues:
     disguised: Mapping[str, str]
 
     # -- the view ---------------------------------------------------------------------------------
-
-    def undisguise(self, norm: Normalized) -> tuple[Normalized, tuple[str, ...]]:
-        """The message with letters written as digits read back ("c0ng" -> "cong"), and those words."""
-        def read_back(word: str) -> str:
-            return _DISGUISE.sub(lambda m: self.disguised.get(m.group(), m.group()), word)
-
-        changed: list[str] = []
-        accented = list(norm.accented)
-        folded = list(norm.folded)
-        for i, word in enumerate(norm.folded):
-            if word.isalpha() or word.isdigit():
-                continue
-            plain = read_back(word)
-            if plain != word and plain.isalpha():
-                changed.append(norm.accented[i])
-                folded[i] = plain
-                accented[i] = read_back(norm.accented[i])
-        if not changed:
-            return norm, ()
-        return replace(norm, accented=tuple(accented), folded=tuple(folded)), tuple(changed)
 
     def disguised_words(self, text: str) -> tuple[str, ...]:
         """Words of the raw text with letters written as digits ("C0NG", "kh0an"), as typed: the

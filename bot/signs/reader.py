@@ -150,8 +150,8 @@ class SignReader:
     def read(self, text: str) -> SignReading:
         found = extract(text)
         rest, links = self._links(text, found.rest, found.links)
-        norm, disguised = self.cues.undisguise(normalize(rest))
-        disguised = disguised or self.cues.disguised_words(rest)
+        norm = normalize(rest)  # reads letters typed as digits back ('kh0an' -> 'khoan')
+        disguised = self.cues.disguised_words(rest)
         named = self.bodies.named_in(norm)
         named_ids = frozenset(n.body.id for n in named)
         findings: list[Finding] = []
