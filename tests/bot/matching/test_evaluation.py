@@ -103,18 +103,19 @@ def test_shipped_catalogue_answers_blind_cases_without_a_false_match() -> None:
 
 def test_real_forms_are_never_a_wrong_match_and_warnings_never_the_scam() -> None:
     """Floors at what the lexical matcher does on them today (bench/README.md, "Real forms"): the
-    two news items it still answers as a match are the limit of word overlap (same place, same topic,
-    no claim), the official warnings that quote a scam are not answered as it."""
+    news item it still answers as a match is the limit of word overlap (same place, same topic, no
+    claim), the official warnings that quote a scam are not answered as it."""
     catalogue = load_catalogue(REPO / "data" / "known_rumors.yaml")
     report = run(LexicalMatcher(catalogue.published, THRESHOLDS), REAL_FORMS)
     positives = report.all_positives
     assert positives.wrong_id == 0, format_reports(report, report)
     assert report.negatives["official_warning"].in_match == 0
-    assert report.all_negatives.in_match <= 2
+    assert report.all_negatives.in_match <= 1
     assert positives.share(positives.in_match) >= 0.50
     assert positives.share(positives.in_any) >= 0.97
-    # the grown catalogue (94 entries, 608 wordings) puts more innocent texts in `possible`: 25 of 69
-    assert report.all_negatives.in_any <= 25
+    # the grown catalogue (94 entries, 608 wordings) puts more innocent texts in `possible`: 26 of 69,
+    # one of them the news item that "chưa ban hành" took out of `match`
+    assert report.all_negatives.in_any <= 26
 
 
 def test_baseline_is_the_naive_token_set_ratio() -> None:
