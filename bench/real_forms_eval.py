@@ -5,6 +5,7 @@ and for scam cases "helped" (the right entry named, or `suspicious`); for innoce
 were shown as possible, matched to an entry, or called `suspicious`. Usage:
 
     .venv/bin/python bench/real_forms_eval.py [--cases tests/fixtures/real_forms_cases.yaml] [--rumors FILE]
+                                              [--config FILE]
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=Path, default=REPO / "tests" / "fixtures" / "real_forms_cases.yaml")
     parser.add_argument("--rumors", type=Path, default=REPO / "data" / "known_rumors.yaml")
+    parser.add_argument("--config", type=Path, help="a config file (thresholds); default: the built-in defaults")
     args = parser.parse_args()
     cases = yaml.safe_load(args.cases.read_text(encoding="utf-8"))["cases"]
     verdicts = {r["id"]: str(r["verdict"]).lower()
                 for r in yaml.safe_load(args.rumors.read_text(encoding="utf-8"))["rumors"]}
     stdin = "".join(json.dumps({"id": c["id"], "text": c["text"]}, ensure_ascii=False) + "\n" for c in cases)
-    done = subprocess.run([sys.executable, "-m", "handlers.cli", "check", "--rumors", str(args.rumors), "--jsonl"],
-                          input=stdin, capture_output=True, text=True, cwd=REPO, check=True)
+    config = ["--config", str(args.config)] if args.config else []
+    command = [sys.executable, "-m", "handlers.cli", "check", *config, "--rumors", str(args.rumors), "--jsonl"]
+    done = subprocess.run(command, input=stdin, capture_output=True, text=True, cwd=REPO, check=True)
     answers = {line["id"]: line for line in map(json.loads, done.stdout.splitlines())}
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # n, named, match, suspicious, helped
     for case in cases:

@@ -3,13 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.catalogue import load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
+from bot.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD
 from bot.core import build_matcher
 from bot.matching.claims import NotAClaim
 from bot.matching.matcher import Band, MatchResult, Thresholds
-from bot.signs.reader import SignReader
+from bot.signs.reader import DEFAULT_THRESHOLD, SignReader
 from handlers.plain_text import render_plain
 from tests.updates import BANK_NOTICE, SCAM_SMS
 
@@ -174,3 +176,32 @@ async def test_hints_in_english(logged: tuple[Checker, MemoryLog]) -> None:
     assert "Which message do you want checked?" in render_plain(answer.reply)
     command = await checker.check(CheckRequest(**{**ask("/menu").__dict__, "language": "en"}))
     assert "I do not know that command" in render_plain(command.reply) and "/help" in render_plain(command.reply)
+
+
+def test_whole_check_on_real_forms_helps_scam_victims_and_spares_innocent_texts() -> None:
+    """The default configuration's whole check (matcher and scam signs) on the realistic set, as
+    bench/real_forms_eval.py prints it: a scam is helped when its entry is named or it is called
+    `suspicious`; an innocent text (a genuine notice, an official warning, news) is never suspicious."""
+    repo = Path(__file__).resolve().parents[2]
+    catalogue = load_catalogue(repo / "data" / "known_rumors.yaml")
+    verdicts = {r.id: str(r.verdict) for r in catalogue.published}
+    checker = Checker(build_matcher(catalogue.published, Thresholds(DEFAULT_MATCH_THRESHOLD,
+                                                                   DEFAULT_POSSIBLE_THRESHOLD)),
+                      None, signs=SignReader(threshold=DEFAULT_THRESHOLD))
+    cases = yaml.safe_load((repo / "tests" / "fixtures" / "real_forms_cases.yaml").read_text("utf-8"))["cases"]
+    scams = helped = innocent = innocent_suspicious = unknown = unknown_suspicious = 0
+    for case in cases:
+        result, _ = checker.decide(case["text"])
+        named = case["expect"] is not None and any(c.rumor.id == case["expect"] for c in result.candidates)
+        if case["expect"] and verdicts[case["expect"]] == "scam":
+            scams += 1
+            helped += named or result.band is Band.SUSPICIOUS
+        elif case["kind"] == "unknown_scam":
+            unknown += 1
+            unknown_suspicious += result.band is Band.SUSPICIOUS
+        elif not case["expect"]:
+            innocent += 1
+            innocent_suspicious += result.band is Band.SUSPICIOUS
+    assert scams and helped / scams >= 0.80  # 84.3 % (89 scams)
+    assert unknown_suspicious >= unknown - 1  # 7 of 8
+    assert innocent and innocent_suspicious == 0  # of 61

@@ -32,8 +32,10 @@ SHIPPED = FIXTURES / "shipped_cases.yaml"  # against data/known_rumors.yaml, wri
 # retold calls, slogans, official warnings quoting the scam, news on the same topic)
 REAL_FORMS = FIXTURES / "real_forms_cases.yaml"
 THRESHOLDS = Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD)
-# What lexical matching finds of the dev set's paraphrases today (0.26): a floor against losing it.
-PARAPHRASE_FLOOR = 0.25
+# What lexical matching shows of the dev set's paraphrases at the default possible threshold: 3 of 35
+# (it was 9 of 35 at possible 35; the threshold is 45 since real forms showed too many innocent texts,
+# see bot/config.py). Paraphrases are the optional semantic signal's job; a floor against losing more.
+PARAPHRASE_FLOOR = 0.08
 
 
 @cache
@@ -112,10 +114,10 @@ def test_real_forms_are_never_a_wrong_match_and_warnings_never_the_scam() -> Non
     assert report.negatives["official_warning"].in_match == 0
     assert report.all_negatives.in_match <= 1
     assert positives.share(positives.in_match) >= 0.50
-    assert positives.share(positives.in_any) >= 0.97
-    # the grown catalogue (94 entries, 608 wordings) puts more innocent texts in `possible`: 26 of 69,
-    # one of them the news item that "chưa ban hành" took out of `match`
-    assert report.all_negatives.in_any <= 26
+    assert positives.share(positives.in_any) >= 0.80  # 80.8 % at possible 45 (98.5 % at 35)
+    # possible 45 leaves 9 of the 69 negatives in `possible` (26 at 35): genuine notices, official
+    # warnings and news on an entry's topic, none of the 8 unknown scams (their signs answer them)
+    assert report.all_negatives.in_any <= 9
 
 
 def test_baseline_is_the_naive_token_set_ratio() -> None:
