@@ -96,6 +96,7 @@ class TelegramAdapter:
             application.add_handler(CallbackQueryHandler(privacy.confirm, pattern=FORGET_PATTERN))
         if self.core.officers is not None:
             officers = OfficerHandlers(self.core, self.locale)
+            officers.photos = self.images
             application.add_handler(officers.conversation())  # /them /add and its steps, before plain text
             # /sua <id> anh under a photo attaches the image; any other /sua edits the entry
             application.add_handler(MessageHandler(filters.REPLY & filters.Regex(ATTACH), self.images.attach))

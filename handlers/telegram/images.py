@@ -16,6 +16,7 @@ from telegram.ext import filters
 
 from bot.checking import Answer, CheckRequest, ReportKind, notice
 from bot.core import Core
+from bot.desk.rights import Actor
 from bot.groups.limiter import Admission
 from bot.groups.policy import Sighting, WatchMode
 from bot.images.check import joined
@@ -123,6 +124,21 @@ class ImageHandlers:
         if outcome.reply is not None:
             await send_reply(message, outcome.reply)
 
+    async def photo_claim(self, message: Message, context: Context) -> tuple[str, bytes | None]:
+        """The text read in the message's image (the claim of /them under a photo) and the image itself."""
+        images = self.core.images
+        if images is None or not images.can_read or not has_image(message):
+            return "", None
+        data, _ = await download(message, context)
+        decided = await images.decision(data, "") if data is not None else None
+        return (decided[0].text if decided is not None else ""), (data if decided is not None else None)
+
+    async def attach_data(self, rumor_id: str, data: bytes, actor: Actor) -> str:
+        images, storage = self.core.images, self.core.storage
+        if images is None or storage is None:
+            return "image.unavailable"
+        return await images.attach(rumor_id, data, storage.images, actor.platform, actor.chat_id, actor.user_id)
+
     async def attach(self, update: Update, context: Context) -> None:
         """`/sua <id> anh` in answer to a photo: an officer attaches the image to the entry."""
         message, actor = update.effective_message, actor_of(update)
@@ -139,6 +155,5 @@ class ImageHandlers:
             await send_reply(message, rumor)
             return
         data, failure = await download(target, context)
-        key = await images.attach(found["id"], data, self.core.storage.images, actor.platform, actor.chat_id,
-                                  actor.user_id) if data is not None else f"image.{failure}"
+        key = await self.attach_data(found["id"], data, actor) if data is not None else f"image.{failure}"
         await send_reply(message, notice(self.locale, key, id=found["id"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -139,3 +140,21 @@ async def test_watch_mode_warns_under_a_known_screenshot_and_says_nothing_under_
     assert "LỪA ĐẢO" in warning["text"] and f'href="{VNEID_SOURCE}"' in warning["text"]
     seen = [r["band"] for r in running_bot.reports() if r["kind"] == "seen"]
     assert "match" in seen
+
+
+async def test_them_under_a_photo_takes_its_text_as_the_claim_and_attaches_it(running_bot: RunningBot) -> None:
+    api = running_bot.api
+    flyer = ("Tin nóng: từ tháng sau mỗi hộ gia đình phải nộp 2 triệu đồng phí vệ sinh môi trường, "
+             "hộ nào không nộp sẽ bị cắt nước sinh hoạt ngay.")
+    target = photo(api, "flyer", screenshot(flyer, name="Khu phố 3"), user=HUNG)
+    await running_bot.send(target)
+    form = command_update("/them\nid: phi-ve-sinh-2-trieu\nverdict: sai\n"
+                          "summary: Không có quy định thu 2 triệu đồng phí vệ sinh mỗi hộ; phường không cắt nước.\n"
+                          "source: https://phuong.example/khong-thu-phi-ve-sinh", user=HUNG)
+    form["message"]["reply_to_message"] = target["message"]
+    sent = await running_bot.send(form, expect=2)
+    assert any("Đã gắn ảnh" in m["text"] for m in sent)
+    [entry] = running_bot.rows("SELECT data FROM entries WHERE id = 'phi-ve-sinh-2-trieu'")
+    assert "phí vệ sinh" in json.loads(entry["data"])["claim"]  # the claim is the text read in the photo
+    [stored] = running_bot.rows("SELECT rumor_id FROM entry_images")
+    assert stored["rumor_id"] == "phi-ve-sinh-2-trieu"
