@@ -5,7 +5,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench ocr
+
+# Tesseract's Vietnamese model for reading screenshots: installed through apt as root or with sudo,
+# otherwise one line says what to install (the bot runs without it and says images cannot be read).
+ocr:
+	@dpkg -s tesseract-ocr-vie >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie; \
+	    elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq tesseract-ocr tesseract-ocr-vie; \
+	    else echo "To read images: sudo apt-get install tesseract-ocr tesseract-ocr-vie"; fi; } || \
+	  echo "To read images: apt-get install tesseract-ocr tesseract-ocr-vie"
 
 $(BIN)/kiemchung: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +22,10 @@ $(BIN)/kiemchung: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,semantic]'
 	touch $@
 
-run: $(BIN)/kiemchung
+run: $(BIN)/kiemchung ocr
 	$(BIN)/kiemchung run $(ARGS)
 
-lint: $(BIN)/kiemchung
+lint: $(BIN)/kiemchung ocr
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
@@ -25,3 +34,4 @@ test: lint
 
 bench: $(BIN)/kiemchung
 	$(BIN)/python bench/matcher_bench.py
+	$(BIN)/python bench/images_bench.py

@@ -52,6 +52,7 @@ class Rumor:
     region: str = ""
     tags: tuple[str, ...] = ()
     status: Status = Status.PUBLISHED
+    images: tuple[str, ...] = ()  # images of the rumor as it circulates, relative to the catalogue file
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -102,7 +103,7 @@ class Catalogue:
 
 ENTRY_KEYS = frozenset(
     {"id", "claim", "verdict", "summary", "variants", "urls", "phones", "sources",
-     "published", "first_seen", "region", "tags", "status"}
+     "published", "first_seen", "region", "tags", "status", "images"}
 )
 SOURCE_KEYS = frozenset({"publisher", "title", "url", "date"})
 
@@ -243,11 +244,15 @@ def parse_entry(raw: Any, label: str, problems: list[Problem]) -> Rumor | None:
         region=reader.text("region", required=False),
         tags=reader.texts("tags"),
         status=reader.status(),
+        images=reader.texts("images"),
     )
+    for index, image in enumerate(rumor.images):
+        if Path(image).is_absolute() or ".." in Path(image).parts:
+            reader.fail(f"images[{index}]", f"must be a path relative to the catalogue file, got {image!r}")
     return rumor if len(problems) == before else None
 
 
-def parse_catalogue(data: Any, origin: str) -> Catalogue:
+def parse_catalogue(data: Any, origin: str, base: Path | None = None) -> Catalogue:
     """Validate a parsed YAML document; raise CatalogueError naming every problem."""
     problems: list[Problem] = []
     if not isinstance(data, Mapping):
@@ -271,6 +276,10 @@ def parse_catalogue(data: Any, origin: str) -> Catalogue:
                 problems.append(Problem(label, "id", f"duplicate id (also entry #{seen[raw_id] + 1})"))
             else:
                 seen[raw_id] = index
+        if rumor is not None and base is not None:
+            for i, image in enumerate(rumor.images):
+                if not (base / image).is_file():
+                    problems.append(Problem(label, f"images[{i}]", f"no such file {image!r} beside the catalogue"))
         if rumor is not None:
             rumors.append(rumor)
     if problems:
@@ -278,7 +287,7 @@ def parse_catalogue(data: Any, origin: str) -> Catalogue:
     return Catalogue(tuple(rumors))
 
 
-def read_catalogue_text(text: str, origin: str) -> Catalogue:
+def read_catalogue_text(text: str, origin: str, base: Path | None = None) -> Catalogue:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -286,7 +295,7 @@ def read_catalogue_text(text: str, origin: str) -> Catalogue:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "unknown place"
         reason = getattr(exc, "problem", None) or str(exc)
         raise CatalogueError(origin, [Problem("file", "", f"YAML error at {where}: {reason}")]) from exc
-    return parse_catalogue(data, origin)
+    return parse_catalogue(data, origin, base)
 
 
 def load_catalogue(path: Path) -> Catalogue:
@@ -294,7 +303,7 @@ def load_catalogue(path: Path) -> Catalogue:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogueError(str(path), [Problem("file", "", f"cannot be read: {exc.strerror}")]) from exc
-    return read_catalogue_text(text, str(path))
+    return read_catalogue_text(text, str(path), path.parent)
 
 
 def rumor_to_dict(rumor: Rumor) -> dict[str, Any]:
@@ -316,6 +325,8 @@ def rumor_to_dict(rumor: Rumor) -> dict[str, Any]:
             out[key] = value
     if rumor.tags:
         out["tags"] = list(rumor.tags)
+    if rumor.images:
+        out["images"] = list(rumor.images)
     if rumor.status is not Status.PUBLISHED:
         out["status"] = rumor.status.value
     return out

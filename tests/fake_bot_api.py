@@ -150,9 +150,27 @@ class FakeBotApi(LocalApiServer):
         self.fail_next: dict[str, int] = {}  # method -> how many calls to answer with an error
         self.messages: list[dict[str, Any]] = []  # every message the bot sent, as Telegram returned it
         self.blocked: set[int] = set()  # chats of users who blocked the bot: sending there is refused (403)
+        self.files: dict[str, bytes] = {}  # file_id -> content, served by getFile and the file URL
+        self.broken_files: set[str] = set()  # file ids whose download answers 500 (getFile still works)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+
+    @property
+    def base_file_url(self) -> str:
+        return self.base_url.removesuffix("/bot") + "/file/bot"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file's content, as Telegram serves it at base_file_url + token + file_path."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].removeprefix("photos/")
+        if file_id in self.broken_files:
+            return web.Response(status=500, text="Internal Server Error")
+        if file_id not in self.files:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     # -- what tests push -------------------------------------------------------------------------
     async def push(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -362,6 +380,13 @@ class FakeBotApi(LocalApiServer):
                 self.violations.append(f"callback_data not 1-64 bytes: {data!r}")
                 return "Bad Request: BUTTON_DATA_INVALID"
         return None
+
+    async def _api_getFile(self, params: dict[str, Any]) -> web.Response:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self.files:
+            return self._error(400, "Bad Request: invalid file_id")
+        return self._ok({"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files[file_id]),
+                         "file_path": f"photos/{file_id}"})
 
     async def _api_getChat(self, params: dict[str, Any]) -> web.Response:
         return self._ok(self._chat(params["chat_id"]))

@@ -58,9 +58,20 @@ class FakeZaloApi(LocalApiServer):
         self.webhook: dict[str, Any] | None = None
         self.redeliver = False  # deliver every update a second time, as Zalo sometimes does
         self._queue: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}  # name -> content, served at file_url(name) like Zalo's CDN
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/cdn/{name}", self._file)
+
+    def file_url(self, name: str) -> str:
+        return self.base_url.removesuffix("/bot") + f"/cdn/{name}"
+
+    async def _file(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=content, content_type="image/jpeg")
 
     async def push(self, update: dict[str, Any]) -> dict[str, Any]:
         async with self._changed:

@@ -89,13 +89,15 @@ class GroupWatch:
     async def migrated(self, platform: str, old_chat_id: str, new_chat_id: str, now: dt.datetime) -> None:
         await self.store.groups.move_chat(platform, old_chat_id, new_chat_id, now)
 
-    async def watch(self, sighting: Sighting, now: dt.datetime) -> WatchOutcome:
+    async def watch(self, sighting: Sighting, now: dt.datetime, decided: MatchResult | None = None) -> WatchOutcome:
+        """`decided`: the result of an image's check (bot/images), which then passes the same gates."""
         request = sighting.request
         mode = await self.mode(request.platform, request.chat_id)
         if mode is WatchMode.OFF:  # spare the matcher
             return WatchOutcome(WatchDecision(WatchAction.IGNORE, "watch mode off"), MatchResult(Band.NONE))
-        result = self.matcher.match(request.text)
-        if result.band is Band.NONE and self.signs is not None and self.signs.read(request.text).suspicious:
+        result = decided if decided is not None else self.matcher.match(request.text)
+        if decided is None and result.band is Band.NONE and self.signs is not None \
+                and self.signs.read(request.text).suspicious:
             result = MatchResult(Band.SUSPICIOUS)
         rumor = result.rumor
         last = (await self.store.groups.last_warning(request.platform, request.chat_id, rumor.id)

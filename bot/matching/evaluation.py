@@ -13,7 +13,7 @@ cases and prints both, per kind of case. The figures:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,22 +38,26 @@ class CasesError(ValueError):
 @dataclass(frozen=True)
 class Case:
     id: str
-    text: str
+    text: str  # the message; for an image case, the caption sent with it (may be empty)
     expect: str | None
     kind: str
+    image: Path | None = None  # an image case: the image, resolved against the cases file
 
 
-def parse_cases(data: Any, origin: str) -> list[Case]:
+def parse_cases(data: Any, origin: str, base: Path | None = None) -> list[Case]:
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise CasesError(f"{origin}: expected a mapping with a 'cases' list")
     out = []
     for i, raw in enumerate(data["cases"]):
-        if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
-            raise CasesError(f"{origin}: cases[{i}] needs a 'text'")
+        image = raw.get("image") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict) or not (isinstance(raw.get("text"), str) or isinstance(image, str)):
+            raise CasesError(f"{origin}: cases[{i}] needs a 'text' or an 'image'")
         expect = raw.get("expect")
         if expect is not None and not isinstance(expect, str):
             raise CasesError(f"{origin}: cases[{i}].expect must be an entry id or null")
-        out.append(Case(str(raw.get("id", f"case{i + 1}")), raw["text"], expect, str(raw.get("kind", "unknown"))))
+        text = str(raw["text"]) if isinstance(raw.get("text"), str) else str(raw.get("caption") or "")
+        out.append(Case(str(raw.get("id", f"case{i + 1}")), text, expect, str(raw.get("kind", "unknown")),
+                        (base or Path(".")) / image if isinstance(image, str) else None))
     return out
 
 
@@ -62,7 +66,7 @@ def load_cases(path: Path) -> list[Case]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CasesError(f"{path}: cannot be read: {exc}") from exc
-    return parse_cases(data, str(path))
+    return parse_cases(data, str(path), path.parent)
 
 
 class BaselineMatcher:
@@ -135,10 +139,12 @@ class Report:
         return right / answered if answered else 1.0
 
 
-def evaluate(matcher: Matcher, cases: Sequence[Case]) -> Report:
+def evaluate(matcher: Matcher, cases: Sequence[Case],
+             decide: Callable[[Case], MatchResult] | None = None) -> Report:
+    """The figures of `matcher` on `cases`; `decide` gives the result of a case instead (image cases)."""
     report = Report()
     for case in cases:
-        result = matcher.match(case.text)
+        result = decide(case) if decide is not None else matcher.match(case.text)
         table = report.negatives if case.expect is None else report.positives
         row = table.setdefault(case.kind, KindFigures(case.kind))
         row.cases += 1

@@ -192,6 +192,20 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE reports ADD COLUMN not_a_claim TEXT;  -- greeting | thanks | chatter | bare_question |
                                                       -- command | no_claim; NULL for a claim
     """,
+    # 9: images officers attached to entries in the chat: their perceptual hashes and the text read in them
+    """
+    CREATE TABLE entry_images (
+        id           INTEGER PRIMARY KEY,
+        rumor_id     TEXT NOT NULL,
+        hashes       TEXT NOT NULL,            -- pHash:dHash, 16 hex digits each (bot/images/hashes.py)
+        text         TEXT NOT NULL,            -- what OCR read in it, for the text agreement of a re-post
+        platform     TEXT NOT NULL,
+        chat_id      TEXT,
+        added_by     TEXT NOT NULL,
+        added_at     TEXT NOT NULL,
+        UNIQUE (rumor_id, hashes)
+    );
+    """,
 )
 
 

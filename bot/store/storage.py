@@ -10,6 +10,7 @@ from bot.store.entries import EntryStore, RightsStore
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore
 from bot.store.groups import GroupSettingsStore
+from bot.store.images import ImageStore
 from bot.store.inbox import InboxStore
 from bot.store.migrations import migrate
 from bot.store.quota import QuotaStore
@@ -36,6 +37,7 @@ class Storage:
         self.follow_ups = FollowUpStore(db)
         self.groups = GroupSettingsStore(db)
         self.statistics = StatisticsStore(db)
+        self.images = ImageStore(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:

@@ -33,6 +33,7 @@ from bot.privacy import FORGET_PATTERN
 from handlers.telegram.feedback import FEEDBACK_BUTTONS, FeedbackHandlers
 from handlers.telegram.flood import PrivateFloodGate
 from handlers.telegram.groups import GroupHandlers, MentionsBot
+from handlers.telegram.images import ATTACH, IMAGES, ImageHandlers
 from handlers.telegram.messages import MEDIA, Context, request_for, send_reply, text_of
 from handlers.telegram.officers import OFFICER_BUTTONS, OfficerHandlers
 from handlers.telegram.polling import DurablePoller
@@ -46,6 +47,7 @@ class TelegramAdapter:
         self.core = core
         self.locale: Locale = get_locale(core.config.language)
         self.groups = GroupHandlers(core, self.locale)
+        self.images = self.groups.images = ImageHandlers(core, self.locale)
 
     async def start(self, update: Update, context: Context) -> None:
         if update.effective_message is not None:
@@ -94,7 +96,10 @@ class TelegramAdapter:
             application.add_handler(CallbackQueryHandler(privacy.confirm, pattern=FORGET_PATTERN))
         if self.core.officers is not None:
             officers = OfficerHandlers(self.core, self.locale)
+            officers.photos = self.images
             application.add_handler(officers.conversation())  # /them /add and its steps, before plain text
+            # /sua <id> anh under a photo attaches the image; any other /sua edits the entry
+            application.add_handler(MessageHandler(filters.REPLY & filters.Regex(ATTACH), self.images.attach))
             application.add_handler(CommandHandler(["sua", "edit"], officers.command("edit")))
             application.add_handler(CommandHandler(["xoa", "retire"], officers.command("retire")))
             application.add_handler(CommandHandler(["khoiphuc", "restore"], officers.command("restore")))
@@ -116,11 +121,13 @@ class TelegramAdapter:
             application.add_handler(MessageHandler(filters.ChatType.GROUPS, feedback.remember_title), group=1)
             self.core.officers.link_listeners.append(feedback.link_listener(application))
             feedback.schedule(application)
+        application.add_handler(MessageHandler(private & IMAGES, self.images.private))  # caption or not
         application.add_handler(MessageHandler(  # with commands: one that reaches here is unknown ("/menu")
             private & (filters.TEXT | filters.CAPTION), self.check_private
         ))
         application.add_handler(MessageHandler(private & MEDIA, self.check_private))
         application.add_handler(MessageHandler(groups & MentionsBot(), self.groups.mention))
+        application.add_handler(MessageHandler(groups & IMAGES, self.images.watch))  # caption or not
         application.add_handler(MessageHandler(
             groups & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, self.groups.watch
         ))

@@ -26,6 +26,7 @@ from bot.groups.settings import mode_changed_reply, parse_mode, parse_mode_paylo
 from bot.groups.watch import GroupWatch
 from bot.locale import Locale
 from bot.replies import shorten
+from handlers.telegram.images import ImageHandlers, has_image
 from handlers.telegram.messages import (
     PLATFORM,
     Context,
@@ -106,6 +107,7 @@ class GroupHandlers:
         self.locale = locale
         self.limiter = CheckLimiter(core.config.groups.checks_per_minute)
         self.admins = AdminCheck()
+        self.images: ImageHandlers | None = None  # set by the adapter: a question under a photo reads it
 
     # -- questions ----------------------------------------------------------------------------
 
@@ -114,7 +116,7 @@ class GroupHandlers:
         message = update.effective_message
         if message is None or not await self.admitted(message):
             return
-        await self.answer_question(message, " ".join(context.args or []), min_words=1)
+        await self.answer_question(message, " ".join(context.args or []), min_words=1, context=context)
 
     async def mention(self, update: Update, context: Context) -> None:
         """`@bot có thật không?` in a group: the replied-to message, or the text that came with it."""
@@ -124,9 +126,10 @@ class GroupHandlers:
         text = text_of(message)
         for mention in bot_mentions(message):
             text = text.replace(mention, " ")
-        await self.answer_question(message, " ".join(text.split()), min_words=SUBSTANTIVE_WORDS)
+        await self.answer_question(message, " ".join(text.split()), min_words=SUBSTANTIVE_WORDS, context=context)
 
-    async def answer_question(self, message: Message, text: str, min_words: int) -> None:
+    async def answer_question(self, message: Message, text: str, min_words: int,
+                              context: Context | None = None) -> None:
         target = message.reply_to_message
         if target is not None and (
             (target.from_user is not None and target.from_user.id == message.get_bot().id)
@@ -136,6 +139,9 @@ class GroupHandlers:
         asked = question_target(text, target is not None, min_words)
         if asked is QuestionTarget.REPLIED:
             assert target is not None
+            if self.images is not None and context is not None and has_image(target):
+                await self.images.replied(target, message, context)
+                return
             # Logged as asked by the person who asked, keyed by the question's own message id.
             request = replace(
                 request_for(target, text_of(target)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType as TgChatType
@@ -31,6 +31,7 @@ from telegram.warnings import PTBUserWarning
 from bot.catalogue import Verdict
 from bot.checking import Answer, CheckRequest, ReportListener, notice, verdict_label
 from bot.core import Core
+from bot.desk.forms import parse_form
 from bot.desk.officers import OfficerDesk
 from bot.desk.payloads import Payload, parse_payload
 from bot.desk.rights import Actor
@@ -66,12 +67,28 @@ def command_name(message: Message) -> str:
     return (message.text or "").split(maxsplit=1)[0].split("@")[0] if message.text else ""
 
 
+class Photos(Protocol):
+    """What /them needs of the image side (handlers/telegram/images.py): a photo's text, and attaching it."""
+
+    async def photo_claim(self, message: Message, context: Context) -> tuple[str, bytes | None]: ...
+
+    async def attach_data(self, rumor_id: str, data: bytes, actor: Actor) -> str: ...
+
+
 class OfficerHandlers:
     def __init__(self, core: Core, locale: Locale) -> None:
         assert core.officers is not None, "the officers' feature needs the database"
         self.desk: OfficerDesk = core.officers
         self.core = core
         self.locale = locale
+        self.photos: Photos | None = None  # /them under a photo: its text is the claim, the image is attached
+
+    async def attach_photo(self, message: Message, rumor_id: str, data: bytes | None, actor: Actor) -> None:
+        """After /them under a photo created the entry: the photo becomes one of its images."""
+        if data is None or self.photos is None or self.core.catalogue.get(rumor_id) is None:
+            return
+        key = await self.photos.attach_data(rumor_id, data, actor)
+        await send_reply(message, notice(self.locale, key, id=rumor_id), quote=False)
 
     # -- commands --------------------------------------------------------------------------------------
     def command(self, action: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
@@ -112,12 +129,17 @@ class OfficerHandlers:
         form = command_text(message)
         replied = message.reply_to_message
         claim = text_of(replied) if replied is not None else ""
-        refusal = await self.desk.guard(actor, command_name(message), form or claim)
+        refusal = await self.desk.guard(actor, command_name(message), form or claim or "photo")
         if refusal is not None:
             await send_reply(message, refusal)
             return self.end(context)
+        photo: bytes | None = None
+        if replied is not None and self.photos is not None:
+            read, photo = await self.photos.photo_claim(replied, context)
+            claim = claim or read
         if form:
             await send_reply(message, await self.desk.add_from_form(actor, command_name(message), form, claim or None))
+            await self.attach_photo(message, parse_form(form).fields.get("id", ""), photo, actor)
             return self.end(context)
         if message.chat.type != TgChatType.PRIVATE:
             await send_reply(message, notice(self.locale, "officers.guide.private_only"))
@@ -125,6 +147,8 @@ class OfficerHandlers:
         self.end(context)
         if claim:  # /them in answer to a forwarded rumor: the claim is known
             self.draft(context)["claim"] = claim
+            if photo is not None:
+                self.draft(context)["photo"] = photo  # not text: kept out of the entry's fields
             await send_reply(message, self.verdict_question())
             return VERDICT
         await send_reply(message, notice(self.locale, "officers.guide.claim"), quote=False)
@@ -227,8 +251,13 @@ class OfficerHandlers:
             return self.end(context)
         draft = self.draft(context)
         report_id = draft.get("report_id")
+        drafted, _ = self.desk.draft(self.fields(draft))
         reply = await self.desk.create(actor, self.fields(draft), report_id if isinstance(report_id, int) else None)
         await self.answer(query, reply)
+        photo = draft.get("photo")
+        if drafted is not None and isinstance(photo, bytes) and query.message is not None \
+                and isinstance(query.message, Message):
+            await self.attach_photo(query.message, drafted.id, photo, actor)
         return self.end(context)
 
     async def cancel(self, update: Update, context: Context) -> int:

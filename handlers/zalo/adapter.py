@@ -17,16 +17,18 @@ from typing import Any
 
 import httpx
 
-from bot.checking import ChatType, CheckRequest, notice
+from bot.checking import Answer, ChatType, CheckRequest, notice
 from bot.config import ZaloConfig
 from bot.core import Core
 from bot.desk.officers import COMMAND_ACTIONS
 from bot.desk.rights import Actor
+from bot.groups.limiter import Admission
 from bot.guide import help_reply, welcome_reply
+from bot.images.loading import MAX_BYTES
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply
 from handlers.plain_text import render_plain, split_plain
-from handlers.zalo.client import MESSAGE_LIMIT, PLATFORM, ZaloApiError, ZaloClient
+from handlers.zalo.client import MESSAGE_LIMIT, PLATFORM, DownloadTooBig, ZaloApiError, ZaloClient
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class ZaloMessage:
     is_bot: bool
     text: str
     date: dt.datetime | None
+    photo: str = ""  # the image's URL, on an image event
 
     @property
     def in_group(self) -> bool:
@@ -94,6 +97,7 @@ def parse_update(body: Any) -> ZaloMessage | None:
         is_bot=bool(sender.get("is_bot")),
         text=text if isinstance(text, str) else "",
         date=date,
+        photo=str(message.get("photo") or message.get("photo_url") or ""),
     )
 
 
@@ -153,8 +157,27 @@ class ZaloAdapter:
             has_media=message.event == "message.image.received",
             message_id=message.message_id,
         )
+        if message.photo and message.event == "message.image.received" and self.core.images is not None:
+            return (await self.image_answer(request, message.photo)).reply
         answer = await self.core.checker.check(request)
         return answer.reply
+
+    async def image_answer(self, request: CheckRequest, url: str) -> Answer:
+        """An image: fetched from the URL in the event (within the size cap), read by the core."""
+        images = self.core.images
+        assert images is not None
+        if images.admit(request) is not Admission.ALLOW:
+            return images.refusal(notice(self.locale, "image.busy"))
+        if not images.can_read:
+            return await images.without_image(request, "image.unavailable")
+        try:
+            data, failure = await self.client.download(url, MAX_BYTES), None
+        except DownloadTooBig:
+            data, failure = None, "too_big"
+        except (httpx.HTTPError, ZaloApiError) as exc:
+            log.warning("could not download a Zalo image: %s", type(exc).__name__)
+            data, failure = None, "download_failed"
+        return await images.check(request, data, failure)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         labelled = Reply((*reply.paragraphs, Paragraph.of(self.locale.t("zalo.automated"))))

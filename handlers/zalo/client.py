@@ -21,6 +21,10 @@ class ZaloApiError(RuntimeError):
         self.description = description
 
 
+class DownloadTooBig(Exception):
+    """A linked file is larger than the cap."""
+
+
 class ZaloClient:
     def __init__(self, token: str, base_url: str, http: httpx.AsyncClient | None = None) -> None:
         self._url = f"{base_url}{token}/"
@@ -43,6 +47,19 @@ class ZaloClient:
             code = int(body.get("error_code") or response.status_code)
             raise ZaloApiError(code, str(body.get("description") or response.reason_phrase))
         return body.get("result")
+
+    async def download(self, url: str, max_bytes: int) -> bytes:
+        """A file the platform links to (an image's URL), at most `max_bytes`; DownloadTooBig past it."""
+        async with self._http.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise ZaloApiError(response.status_code, "download failed")
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise DownloadTooBig(size)
+                chunks.append(chunk)
+        return b"".join(chunks)
 
     async def get_me(self) -> dict[str, Any]:
         result = await self.call("getMe")

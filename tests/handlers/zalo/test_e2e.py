@@ -21,6 +21,7 @@ from handlers.runner import serve
 from tests.conftest import CATALOGUE
 from tests.fake_zalo_api import FakeZaloApi, text_event
 from tests.local_server import running
+from tests.screenshots import needs_ocr, screenshot
 from tests.updates import SCAM_SMS, VNEID_RUMOR, VNEID_SOURCE
 
 ORDINARY = "Tối nay nhà văn hóa khối phố chiếu phim miễn phí cho các cháu thiếu nhi, mời bà con đến xem."
@@ -121,11 +122,11 @@ async def test_bots_and_the_bots_own_messages_are_dropped(zalo_bot: RunningZalo)
 
 
 async def test_images_stickers_and_unsupported_events(zalo_bot: RunningZalo) -> None:
-    [no_caption] = await zalo_bot.answer(text_event("", event="message.image.received",
-                                                    photo="https://zalo.example/p.jpg"))
+    missing = zalo_bot.api.file_url("p.jpg")  # not on the fake CDN: the download fails
+    [no_caption] = await zalo_bot.answer(text_event("", event="message.image.received", photo=missing))
     assert "ảnh" in no_caption
     [captioned] = await zalo_bot.answer(text_event("", event="message.image.received",
-                                                   photo="https://zalo.example/p.jpg", caption=VNEID_RUMOR))
+                                                   photo=missing, caption=VNEID_RUMOR))
     assert VNEID_SOURCE in captioned
     [sticker] = await zalo_bot.answer(text_event("", event="message.sticker.received", sticker="abc"))
     assert "chữ" in sticker
@@ -218,3 +219,13 @@ async def test_a_scam_no_entry_describes_gets_the_suspicious_answer_on_zalo(zalo
     assert "<" not in answer  # plain text
     [report] = zalo_bot.reports()
     assert (report["platform"], report["band"], report["rumor_id"]) == ("zalo", "suspicious", None)
+
+
+@needs_ocr
+async def test_a_screenshot_from_its_photo_url_gets_the_verdict(zalo_bot: RunningZalo) -> None:
+    zalo_bot.api.files["shot.jpg"] = screenshot(VNEID_RUMOR, fmt="JPEG")
+    [answer] = await zalo_bot.answer(text_event("", event="message.image.received",
+                                                photo=zalo_bot.api.file_url("shot.jpg")))
+    assert "đọc chữ trong ảnh" in answer
+    assert VNEID_SOURCE in answer
+    assert zalo_bot.reports()[0]["rumor_id"] == "vneid-link-cai-dat-gia"
