@@ -218,3 +218,21 @@ async def test_a_webhook_address_in_use(tmp_path: Path) -> None:
         await occupied(port, lambda: one_line(
             config, f"telegram.listen: cannot listen on http://127.0.0.1:{port}: error while attempting to bind on "
             f"address ('127.0.0.1', {port}): address already in use", 1, TELEGRAM_BOT_TOKEN=TELEGRAM))
+
+
+async def test_a_catalogue_without_a_published_entry_is_a_warning_at_start(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("schema: 1\nrumors: []\n", encoding="utf-8")
+    async with running(FakeBotApi()) as api:
+        config = write_config(tmp_path, catalogue=str(empty), telegram={"base_url": api.base_url, "poll_timeout": 1})
+        outcome = await kiemchung_run(config, stop_when=lambda seen: "polling as" in seen, TELEGRAM_BOT_TOKEN=TELEGRAM)
+    assert_clean(outcome)
+    assert [line.split(" ", 2)[2] for line in outcome.problems] == [
+        "WARNING handlers.runner: "
+        f"catalogue {empty} has no published entry: every message will be answered as unknown"]
+    assert outcome.returncode == 0
+    validate = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "handlers.cli", "validate", str(empty), env=environment(PYTHONPATH=str(REPO)),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await validate.communicate()
+    assert validate.returncode == 2 and "no published entry" in stderr.decode()
