@@ -19,7 +19,8 @@ ocr:
 $(BIN)/kiemchung: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,semantic]'
+	@echo 'Installing Kiểm Chứng and its dependencies into $(VENV) (first time: a few minutes, ~500 MB; see README)'
+	$(BIN)/pip install --progress-bar on -e '.[dev,semantic]'
 	touch $@
 
 run: $(BIN)/kiemchung ocr

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -188,6 +189,20 @@ def none_reply(locale: Locale) -> Reply:
     ))
 
 
+# What an answer says about the report log, and what it says instead when nothing is logged
+# (`kiemchung check`, which measures and records nothing); None drops the sentence.
+RECORDING_SENTENCES = {"none.recorded": "none.unrecorded", "possible.footer": None,
+                       "suspicious.advice": "suspicious.advice.unrecorded"}
+
+
+def unrecorded(reply: Reply, locale: Locale) -> Reply:
+    """`reply` without any promise that the message was recorded for officers."""
+    swaps = {Paragraph.of(locale.t(said)): Paragraph.of(locale.t(instead)) if instead else None
+             for said, instead in RECORDING_SENTENCES.items()}
+    kept = (swaps.get(paragraph, paragraph) for paragraph in reply.paragraphs)
+    return Reply(tuple(p for p in kept if p is not None), reply.buttons)
+
+
 def notice(locale: Locale, key: str, **values: str) -> Reply:
     return Reply((Paragraph.of(locale.t(key, **values)),))
 
@@ -209,6 +224,8 @@ class ReportLog(Protocol):
 
 # Told of every logged check after it is recorded (officers' notifications listen here).
 ReportListener = Callable[[CheckRequest, "Answer"], Awaitable[None]]
+# Told of every answer and the seconds its check took (the metrics of handlers/http listen here).
+CheckObserver = Callable[["Answer", float], None]
 
 
 class Checker:
@@ -219,6 +236,7 @@ class Checker:
         self.language = language
         self.signs = signs
         self.listeners: list[ReportListener] = []
+        self.observers: list[CheckObserver] = []
 
     def decide(self, text: str) -> tuple[MatchResult, SignReading | None]:
         """The decision on a text: the matcher's result and the scam signs read in it; with strong signs
@@ -237,6 +255,14 @@ class Checker:
     async def check(self, request: CheckRequest,
                     decision: tuple[MatchResult, SignReading | None] | None = None) -> Answer:
         """Check `request`; an image's check (bot/images) passes its own `decision` on the text read in it."""
+        started = time.perf_counter()
+        answer = await self.answer(request, decision)
+        for observe in self.observers:
+            observe(answer, time.perf_counter() - started)
+        return answer
+
+    async def answer(self, request: CheckRequest,
+                     decision: tuple[MatchResult, SignReading | None] | None = None) -> Answer:
         locale = self.locale_for(request)
         if decision is None and not any(ch.isalnum() for ch in request.text):  # empty, emoji, punctuation
             key = "media.no_text" if request.has_media and not request.text.strip() else "empty.no_text"
@@ -259,6 +285,8 @@ class Checker:
                 reply = with_signs(reply, reading, self.signs, locale)
         if report_id is not None and result.band is not Band.NONE:  # a verdict: was it useful?
             reply = with_vote_buttons(reply, report_id, locale)
+        if self.log is None:
+            reply = unrecorded(reply, locale)
         answer = Answer(result, reply, report_id, signs=reading, not_a_claim=not_a_claim)
         if report_id is not None:
             for listener in self.listeners:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,12 @@ DEFAULT_CONFIG_FILE = Path("config.yaml")
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 ZALO_TOKEN_ENV = "ZALO_BOT_TOKEN"
 ZALO_SECRET_ENV = "ZALO_WEBHOOK_SECRET"
+TELEGRAM_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+# What BotFather hands out: the bot's numeric id, a colon, then the secret part. Checked at load so a
+# token pasted with a quote, a space or half missing is one config line, not a 401 at the first call.
+TELEGRAM_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
+# Telegram accepts 1-256 of these in X-Telegram-Bot-Api-Secret-Token (setWebhook's secret_token).
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{8,256}")
 DEFAULT_ZALO_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 ZALO_BASIC_PLAN_QUOTA = 3000  # outbound messages a month on Zalo's Basic plan (2026)
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -66,6 +73,21 @@ class TelegramConfig:
     base_url: str = DEFAULT_BASE_URL
     base_file_url: str = DEFAULT_BASE_FILE_URL
     poll_timeout: int = 30  # seconds a getUpdates long poll may wait
+    mode: str = "polling"  # polling | webhook
+    webhook_url: str = ""  # the public https URL Telegram posts to (webhook mode)
+    secret_token: str = ""  # Telegram sends it back in every webhook call's header
+    listen: tuple[str, int] = ("127.0.0.1", 8444)  # where the webhook server listens (behind the proxy)
+    max_connections: int = 40  # Telegram's default; setWebhook allows 1-100
+
+    @property
+    def webhook_path(self) -> str:
+        return url_path(self.webhook_url)
+
+
+def url_path(url: str) -> str:
+    """The path part of a webhook URL, which the local server serves."""
+    rest = url.split("://", 1)[-1]
+    return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
 
 
 @dataclass(frozen=True)
@@ -83,9 +105,7 @@ class ZaloConfig:
 
     @property
     def webhook_path(self) -> str:
-        """The path part of webhook_url, which the local server serves."""
-        rest = self.webhook_url.split("://", 1)[-1]
-        return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        return url_path(self.webhook_url)
 
 
 WEEKDAYS = {name: number for number, names in enumerate((
@@ -129,6 +149,13 @@ class SignsConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """GET /healthz and GET /metrics (handlers/http); off unless `http.listen` is set."""
+
+    listen: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
@@ -146,6 +173,7 @@ class Config:
     signs: SignsConfig = field(default_factory=SignsConfig)
     groups: GroupPolicy = field(default_factory=GroupPolicy)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
     # A person's private messages the bot answers in any minute; past it one notice, then silence.
     # 20: forwarding rumors one by one, or stepping through /them, stays far below it (the e2e
     # tests never send more than 8 a minute from one person); a flood costs at most 21 replies a minute.
@@ -157,7 +185,8 @@ class Config:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never reach a log."""
-        return tuple(s for s in (self.telegram.token, self.zalo.token, self.zalo.secret_token) if s)
+        return tuple(s for s in (self.telegram.token, self.telegram.secret_token, self.zalo.token,
+                                 self.zalo.secret_token) if s)
 
 
 class _Reader:
@@ -251,6 +280,15 @@ class _Reader:
         paths = (Path(v.strip()).expanduser() for v in value)
         return tuple(p if p.is_absolute() else base / p for p in paths)
 
+    def base_url(self, name: str, default: str) -> str:
+        """A Bot API base URL: the token is appended to it, so it must end with /bot."""
+        url = self.text(name, default)
+        if not url.startswith(("http://", "https://")):
+            raise self.fail(name, f"must start with http:// or https://, got {url!r}")
+        if not url.endswith("/bot"):
+            raise self.fail(name, f"must end with /bot (the token is appended to it), got {url!r}")
+        return url
+
     def section(self, name: str) -> _Reader:
         value = self.data.get(name) or {}
         if not isinstance(value, Mapping):
@@ -315,16 +353,20 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     top = _Reader(data, "", origin)
     top.check_known({"telegram", "zalo", "database", "catalogue", "owners", "officers", "officers_chat",
                      "language", "matching", "groups", "digest", "log_level", "private_messages_per_minute",
-                     "retention_days", "indicators", "signs"})
+                     "retention_days", "indicators", "signs", "http"})
     tg = top.section("telegram")
-    tg.check_known({"token", "base_url", "base_file_url", "poll_timeout"})
+    tg.check_known({"token", "base_url", "base_file_url", "poll_timeout", "mode", "webhook_url", "secret_token",
+                    "listen", "max_connections"})
     zalo = parse_zalo(top.section("zalo"), environ)
     matching = top.section("matching")
     matching.check_known({"match_threshold", "possible_threshold", "sibling_margin", "semantic"})
     token = environ.get(TOKEN_ENV, "").strip() or tg.text("token", "")
-    base_url = tg.text("base_url", DEFAULT_BASE_URL)
-    if not base_url.startswith(("http://", "https://")):
-        raise tg.fail("base_url", f"must start with http:// or https://, got {base_url!r}")
+    if token and not TELEGRAM_TOKEN.fullmatch(token):  # never echoed: even a broken token is a secret
+        raise tg.fail("token", f"(or {TOKEN_ENV}) is not a bot token of the form <digits>:<letters> "
+                      "that BotFather gives")
+    mode, webhook_url, secret = webhook_settings(tg, environ, TELEGRAM_SECRET_ENV, bool(token))
+    if mode == "webhook" and token and not TELEGRAM_SECRET.fullmatch(secret):
+        raise tg.fail("secret_token", f"webhook mode needs 8-256 letters, digits, _ or - (or {TELEGRAM_SECRET_ENV})")
     language = top.text("language", "vi")
     if language not in LANGUAGES:
         raise top.fail("language", f"must be one of {', '.join(LANGUAGES)}, got {language!r}")
@@ -346,13 +388,18 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     return Config(
         telegram=TelegramConfig(
             token=token,
-            base_url=base_url,
+            base_url=tg.base_url("base_url", DEFAULT_BASE_URL),
             base_file_url=tg.text("base_file_url", DEFAULT_BASE_FILE_URL),
             poll_timeout=int(tg.number("poll_timeout", 30, 0, 50)),
+            mode=mode,
+            webhook_url=webhook_url,
+            secret_token=secret,
+            listen=tg.listen("listen", ("127.0.0.1", 8444)),
+            max_connections=int(tg.number("max_connections", 40, 1, 100)),
         ),
         zalo=zalo,
         database=database,
-        catalogue=top.path("catalogue", SHIPPED_CATALOGUE, base),
+        catalogue=catalogue_path(top, base),
         owners=top.ids("owners"),
         officers=top.ids("officers"),
         officers_chat=top.optional_id("officers_chat"),
@@ -363,6 +410,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         signs=SignsConfig(signs.number("threshold", DEFAULT_SIGNS_THRESHOLD, 0, 10)),
         groups=groups,
         digest=parse_digest(top),
+        http=parse_http(top.section("http")),
         private_messages_per_minute=int(top.number("private_messages_per_minute", 20, 1, 1000)),
         retention_days=int(retention) if retention is not None else None,
         log_level=log_level,
@@ -373,20 +421,13 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
 def parse_zalo(section: _Reader, environ: Mapping[str, str]) -> ZaloConfig:
     section.check_known({"token", "base_url", "mode", "webhook_url", "secret_token", "listen", "officers",
                          "monthly_quota", "quota_warning", "poll_timeout"})
-    base_url = section.text("base_url", DEFAULT_ZALO_BASE_URL)
-    if not base_url.startswith(("http://", "https://")):
-        raise section.fail("base_url", f"must start with http:// or https://, got {base_url!r}")
-    mode = section.text("mode", "polling")
-    if mode not in ("polling", "webhook"):
-        raise section.fail("mode", f"must be polling or webhook, got {mode!r}")
+    base_url = section.base_url("base_url", DEFAULT_ZALO_BASE_URL)
     token = environ.get(ZALO_TOKEN_ENV, "").strip() or section.text("token", "")
-    secret = environ.get(ZALO_SECRET_ENV, "").strip() or section.text("secret_token", "")
-    webhook_url = section.text("webhook_url", "")
-    if mode == "webhook" and token:
-        if not webhook_url.startswith("https://"):
-            raise section.fail("webhook_url", "webhook mode needs the public https:// URL Zalo posts to")
-        if not 8 <= len(secret) <= 256:
-            raise section.fail("secret_token", f"webhook mode needs 8-256 characters (or {ZALO_SECRET_ENV})")
+    if any(ch.isspace() for ch in token):
+        raise section.fail("token", f"(or {ZALO_TOKEN_ENV}) holds a space or a line break")
+    mode, webhook_url, secret = webhook_settings(section, environ, ZALO_SECRET_ENV, bool(token))
+    if mode == "webhook" and token and not 8 <= len(secret) <= 256:
+        raise section.fail("secret_token", f"webhook mode needs 8-256 characters (or {ZALO_SECRET_ENV})")
     return ZaloConfig(
         token=token,
         base_url=base_url,
@@ -399,6 +440,34 @@ def parse_zalo(section: _Reader, environ: Mapping[str, str]) -> ZaloConfig:
         quota_warning=section.number("quota_warning", 0.8, 0.01, 1),
         poll_timeout=int(section.number("poll_timeout", 30, 1, 60)),
     )
+
+
+def parse_http(section: _Reader) -> HttpConfig:
+    section.check_known({"listen"})
+    return HttpConfig(section.listen("listen", ("", 0)) if section.data.get("listen") is not None else None)
+
+
+def catalogue_path(top: _Reader, base: Path) -> Path:
+    """The configured catalogue; the shipped one's relative name (config.example.yaml's value) still
+    finds the shipped file when the config was copied to a folder that has no data/ beside it."""
+    path = top.path("catalogue", SHIPPED_CATALOGUE, base)
+    shipped_name = SHIPPED_CATALOGUE.relative_to(PROJECT_ROOT)
+    if not path.exists() and Path(str(top.data.get("catalogue", "")).strip()) == shipped_name:
+        return SHIPPED_CATALOGUE
+    return path
+
+
+def webhook_settings(section: _Reader, environ: Mapping[str, str], secret_env: str,
+                     has_token: bool) -> tuple[str, str, str]:
+    """mode, webhook_url and secret_token, the same for every platform (the environment's secret wins)."""
+    mode = section.text("mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise section.fail("mode", f"must be polling or webhook, got {mode!r}")
+    secret = environ.get(secret_env, "").strip() or section.text("secret_token", "")
+    webhook_url = section.text("webhook_url", "")
+    if mode == "webhook" and has_token and not webhook_url.startswith("https://"):
+        raise section.fail("webhook_url", "webhook mode needs the public https:// URL the platform posts to")
+    return mode, webhook_url, secret
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:

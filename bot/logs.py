@@ -16,6 +16,9 @@ from typing import TextIO
 
 # Any Telegram-style token (digits:secret) in a URL path, even one we were not told about.
 TOKEN_IN_URL = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+# A token-shaped string anywhere else, inside longer words too ("token=123456:AAE…", "bot123456:AAE…"):
+# a bot id of 6+ digits and a secret of 20+ token characters, the shapes Telegram and Zalo hand out.
+TOKEN_ANYWHERE = re.compile(r"\d{6,}:[A-Za-z0-9_-]{20,}")
 
 
 class RedactingFormatter(logging.Formatter):
@@ -31,7 +34,7 @@ class RedactingFormatter(logging.Formatter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "<redacted>")
-        return TOKEN_IN_URL.sub("/bot<redacted>", text)
+        return TOKEN_ANYWHERE.sub("<redacted>", TOKEN_IN_URL.sub("/bot<redacted>", text))
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))

@@ -9,19 +9,20 @@ import datetime as dt
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.catalogue import CatalogueError, load_catalogue
+from bot.catalogue import CatalogueError, Problem, load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
-from bot.config import Config, ConfigError, load_config
+from bot.config import TELEGRAM_SECRET_ENV, TOKEN_ENV, ZALO_SECRET_ENV, ZALO_TOKEN_ENV, Config, ConfigError, load_config
 from bot.core import Core, build_matcher
 from bot.desk.clock import VIETNAM
 from bot.desk.exports import ExportFormat, export_catalogue, import_catalogue, plan_import, reports_csv
 from bot.images.check import ImageChecker
-from bot.logs import setup_logging
+from bot.logs import RedactingFormatter, setup_logging
 from bot.matching.evaluation import (
     BASELINE_THRESHOLDS,
     BaselineMatcher,
@@ -35,12 +36,15 @@ from bot.matching.evaluation import (
 from bot.matching.matcher import Band
 from bot.matching.semantic import SemanticUnavailable
 from bot.signs.reader import SignReader
+from bot.store.connection import DatabaseUnavailable, backup
 from bot.store.storage import Storage
 from handlers.blocklist_fetch import MAX_BYTES, TIMEOUT_SECONDS, FetchError, fetch_domain_list
 from handlers.image_cli import ImageCases, check_image_file, image_checker, print_jsonl_image
 from handlers.plain_text import render_plain
+from handlers.startup import StartupError
 
 log = logging.getLogger("kiemchung")
+SECRET_ENVS = (TOKEN_ENV, TELEGRAM_SECRET_ENV, ZALO_TOKEN_ENV, ZALO_SECRET_ENV)  # redacted even before the config loads
 
 
 # What a person got wrong (a file, a key, a missing extra), named on one line; exit code 2.
@@ -69,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="paste messages and see the answers the bot would send")
     add_config(console)
+    console.add_argument("--officer", action="store_true",
+                         help="rehearse the officers' commands (/baocao, /them, /sua, /gan …) on the same database")
+
+    backup = sub.add_parser("backup", help="copy the database consistently while the bot runs (SQLite backup API)")
+    add_config(backup)
+    backup.add_argument("file", type=Path, help="the copy to write (replaced only once it passed integrity_check)")
 
     check = sub.add_parser("check", help="check one text, or JSON Lines from stdin with --jsonl")
     add_config(check)
@@ -235,14 +245,27 @@ async def run_check(checker: Checker, images: ImageChecker | None, args: argpars
     return 0
 
 
-async def command_console(config: Config) -> int:
+async def command_console(config: Config, officer: bool = False) -> int:
     from handlers.console import run_console
 
     core = await Core.open(config)
     try:
-        return await run_console(core)
+        return await run_console(core, officer=officer)
     finally:
         await core.close()
+
+
+def command_backup(config: Config, file: Path) -> int:
+    try:
+        done = backup(config.database, file)
+    except OSError as exc:
+        print(f"backup: {file} cannot be written: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if done.integrity != "ok":
+        print(f"backup: the copy failed its integrity check ({done.integrity}); kept as {done.path}", file=sys.stderr)
+        return 1
+    print(f"{file}: backup of {config.database} written ({done.pages} pages, integrity ok)")
+    return 0
 
 
 def command_run(config: Config) -> int:
@@ -303,40 +326,63 @@ def command_validate(config: Config, file: Path | None) -> int:
     path = file or config.catalogue
     catalogue = load_catalogue(path)
     retired = len(catalogue.rumors) - len(catalogue.published)
+    if not catalogue.published:
+        raise CatalogueError(str(path), [Problem("rumors", "", f"no published entry ({retired} retired): "
+                                                  "the bot could answer nothing")])
     print(f"{path}: ok, {len(catalogue.published)} published entries, {retired} retired")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    secrets: tuple[str, ...] = tuple(os.environ.get(name, "") for name in SECRET_ENVS)
     try:
         config = load_config(args.config)
+        secrets = config.secrets
         if getattr(args, "semantic", False):
             config = dataclasses.replace(config, semantic=dataclasses.replace(config.semantic, enabled=True))
-        setup_logging(config.log_level, config.secrets)
-        if args.command == "run":
-            return command_run(config)
-        if args.command == "console":
-            return asyncio.run(command_console(config))
-        if args.command == "check":
-            return command_check(config, args)
-        if args.command == "eval":
-            return command_eval(config, args)
-        if args.command == "validate":
-            return command_validate(config, args.file)
-        if args.command == "export":
-            return asyncio.run(command_export(config, ExportFormat(args.format), args.output))
-        if args.command == "reports":
-            return asyncio.run(command_reports(config, args.since, args.output))
-        if args.command == "import":
-            return asyncio.run(command_import(config, args.file, args.dry_run))
-        if args.command == "blocklist":
-            return command_blocklist_fetch(args)
+        setup_logging(config.log_level, secrets)
+        return run_command(config, args)
     except tuple(INPUT_ERRORS) as exc:
-        print(f"{INPUT_ERRORS[type(exc)]}: {exc}", file=sys.stderr)
+        say(f"{INPUT_ERRORS[type(exc)]}: {exc}", secrets)
         return 2
+    except (StartupError, DatabaseUnavailable) as exc:  # known, and worded as one line
+        say(str(exc), secrets)
+        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception:  # unknown: its traceback through the logging set-up, which redacts every secret
+        setup_logging("ERROR", secrets)
+        log.critical("kiemchung stopped on an unexpected error", exc_info=True)
+        return 1
+
+
+def say(line: str, secrets: Sequence[str]) -> None:
+    """A one-line error on stderr, redacted like every log line."""
+    print(RedactingFormatter("%(message)s", secrets).redact(line), file=sys.stderr)
+
+
+def run_command(config: Config, args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return command_run(config)
+    if args.command == "console":
+        return asyncio.run(command_console(config, args.officer))
+    if args.command == "backup":
+        return command_backup(config, args.file)
+    if args.command == "check":
+        return command_check(config, args)
+    if args.command == "eval":
+        return command_eval(config, args)
+    if args.command == "validate":
+        return command_validate(config, args.file)
+    if args.command == "export":
+        return asyncio.run(command_export(config, ExportFormat(args.format), args.output))
+    if args.command == "reports":
+        return asyncio.run(command_reports(config, args.since, args.output))
+    if args.command == "import":
+        return asyncio.run(command_import(config, args.file, args.dry_run))
+    if args.command == "blocklist":
+        return command_blocklist_fetch(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 

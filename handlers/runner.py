@@ -10,6 +10,7 @@ import signal
 from bot.config import Config
 from bot.core import Core
 from bot.privacy import Privacy
+from handlers.http.metrics import METRICS
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = 24 * 3600.0  # seconds between two runs of the privacy purge
@@ -47,7 +48,15 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
     core = await Core.open(config)
     log.info("catalogue %s: %d published entries; database %s",
              config.catalogue, len(core.catalogue.published), config.database)
+    if not core.catalogue.published:
+        log.warning("catalogue %s has no published entry: every message will be answered as unknown",
+                    config.catalogue)
+    core.checker.observers.append(METRICS.observe_check)
     platforms = []
+    if config.http.listen is not None:
+        from handlers.http.server import serve_http
+
+        platforms.append(serve_http(core, stop))
     if config.telegram.token:
         from handlers.telegram.app import run_telegram
 

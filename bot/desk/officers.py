@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from bot.catalogue import Catalogue
@@ -30,6 +31,9 @@ COMMAND_ACTIONS = {
     "link": "link", "boqua": "dismiss", "dismiss": "dismiss", "capquyen": "grant", "grant": "grant",
     "thuhoi": "revoke", "revoke": "revoke",
 }
+
+
+COMMAND = re.compile(r"^/(\w+)(?:@\w+)?")
 
 
 class OfficerDesk:
@@ -66,6 +70,16 @@ class OfficerDesk:
     def catalogue(self) -> Catalogue:
         """The catalogue every check uses: the shipped one with the officers' entries over it."""
         return self.entries.catalogue
+
+    async def run_command(self, actor: Actor, text: str) -> Reply | None:
+        """A typed officers' command ("/baocao 2", "/gan 12 vneid-link") run without buttons, or None
+        when `text` is not one."""
+        command = COMMAND.match(text.strip())
+        action = COMMAND_ACTIONS.get(command.group(1).lower()) if command else None
+        if command is None or action is None:
+            return None
+        rest = text.strip()[command.end():].strip()
+        return await self.use_case(action, buttons=False)(actor, f"/{command.group(1).lower()}", rest)
 
     def use_case(self, action: str, *, buttons: bool = True) -> Callable[[Actor, str, str], Awaitable[Reply]]:
         """The use case behind a text command: (actor, command as typed, text after it) -> reply."""

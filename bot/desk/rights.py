@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 # Config lists Telegram user ids; rights granted in the chat are stored per platform.
 CONFIG_PLATFORM = "telegram"
+# The person at the server's shell (`kiemchung import`, `kiemchung console --officer`): an owner, since
+# whoever can run kiemchung there can open the database file anyway.
+LOCAL_PLATFORM = "cli"
 
 
 class Role(StrEnum):
@@ -48,6 +51,8 @@ class Rights:
         self.locale = locale
 
     async def role_of(self, actor: Actor) -> Role:
+        if actor.platform == LOCAL_PLATFORM:
+            return Role.OWNER
         from_config = actor.platform == CONFIG_PLATFORM and actor.user_id.lstrip("-").isdigit()
         if from_config and int(actor.user_id) in self.config.owners:
             return Role.OWNER

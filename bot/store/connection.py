@@ -10,13 +10,35 @@ its transaction and its schema version) with its own `Dialect`, not a copy of th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import aiosqlite
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database file cannot be opened or written: one line that names it and says why."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        super().__init__(f"database {path} cannot be opened or written: {reason} "
+                         "(check the file, its folder, their owner and permissions)")
+        self.path = path
+
+
+def probe_writable(path: Path) -> None:
+    """Raise sqlite3.Error unless `path` opens as a database that can be written (read-only file or
+    folder, a file that is not a database), at start instead of at the first report. A database
+    locked by another writer waits up to 5 s, like every operation."""
+    with contextlib.closing(sqlite3.connect(path, timeout=5, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
 
 
 class Row(Protocol):
@@ -70,15 +92,26 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode = WAL")
-        # FULL: a report survives a power cut, not only a killed process; the cost is one fsync per check.
-        await connection.execute("PRAGMA synchronous = FULL")
-        await connection.execute("PRAGMA busy_timeout = 5000")
-        await connection.execute("PRAGMA foreign_keys = ON")
+        """Open (creating it if needed) and prove it can be written, or raise DatabaseUnavailable."""
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # First with the plain driver, in a thread: aiosqlite's worker outlives a failed connect
+                # and prints a traceback once the loop is closed.
+                await asyncio.to_thread(probe_writable, path)
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseUnavailable(path, exc) from None
+        try:
+            connection.row_factory = aiosqlite.Row
+            await connection.execute("PRAGMA journal_mode = WAL")
+            # FULL: a report survives a power cut, not only a killed process; the cost is one fsync per check.
+            await connection.execute("PRAGMA synchronous = FULL")
+            await connection.execute("PRAGMA busy_timeout = 5000")
+            await connection.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            await connection.close()  # its worker thread would keep the process alive
+            raise DatabaseUnavailable(path, exc) from None
         return cls(connection, path)
 
     async def close(self) -> None:
@@ -185,3 +218,34 @@ def operation(method: Method[S, P, R]) -> Method[S, P, R]:
 
     functools.update_wrapper(run, method)
     return run
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    pages: int
+    integrity: str  # PRAGMA integrity_check of the copy: "ok" when it is sound
+
+
+def backup(source: Path, target: Path) -> Backup:
+    """An online, consistent copy of `source` (SQLite's backup API, while the bot may be writing),
+    written beside `target` and renamed over it only once its integrity check passed."""
+    if not source.is_file():
+        raise DatabaseUnavailable(source, FileNotFoundError(2, "no such file"))
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with contextlib.closing(sqlite3.connect(source, timeout=5)) as db, \
+                contextlib.closing(sqlite3.connect(partial)) as copy:
+            # pages=-1: the whole file in one step, under one read transaction, so the copy is the database
+            # as of one instant; WAL lets the bot keep writing meanwhile.
+            db.backup(copy, pages=-1)
+            integrity = str(copy.execute("PRAGMA integrity_check").fetchone()[0])
+            pages = int(copy.execute("PRAGMA page_count").fetchone()[0])
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise DatabaseUnavailable(source, exc) from None
+    if integrity == "ok":
+        partial.replace(target)
+    return Backup(target if integrity == "ok" else partial, pages, integrity)

@@ -36,6 +36,13 @@ class InboxStore(Store):
         return [(str(row[0]), str(row[1])) for row in rows]
 
     @operation
+    async def backlog(self) -> dict[str, int]:
+        """Updates stored but not yet handled, by platform (the health check and the metrics)."""
+        rows = await self.db.fetch_all(
+            "SELECT platform, COUNT(*) FROM inbox WHERE done_at IS NULL GROUP BY platform")
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    @operation
     async def finish(self, platform: str, update_id: str) -> None:
         await self.db.execute(
             "UPDATE inbox SET done_at = ? WHERE platform = ? AND update_id = ?",

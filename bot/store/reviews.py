@@ -12,6 +12,13 @@ from bot.store.feedback import DISPUTED
 from bot.store.reports import ReportRow, report_from
 from bot.store.values import utcnow
 
+# The review queue: see ReviewStore.pending.
+PENDING = f"""FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
+    WHERE ((v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible', 'suspicious')
+            AND r.not_a_claim IS NULL)
+           OR {DISPUTED})
+      AND r.purged_at IS NULL"""
+
 
 @dataclass(frozen=True)
 class ReviewRow:
@@ -58,16 +65,13 @@ class ReviewStore(Store):
         and no officer handled, and answers someone disputed (👎) since an officer last reviewed them;
         newest first. A message that is not a claim ("chào bot", a bare "có thật không?") stays in the
         log, not here."""
-        rows = await self.db.fetch_all(
-            f"""SELECT r.* FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
-               WHERE ((v.report_id IS NULL AND r.kind = 'asked' AND r.band IN ('none', 'possible', 'suspicious')
-                       AND r.not_a_claim IS NULL)
-                      OR {DISPUTED})
-                  AND r.purged_at IS NULL
-               ORDER BY r.id DESC LIMIT ?""",
-            (limit,),
-        )
+        rows = await self.db.fetch_all(f"SELECT r.* {PENDING} ORDER BY r.id DESC LIMIT ?", (limit,))
         return [report_from(row) for row in rows]
+
+    @operation
+    async def pending_count(self) -> int:
+        """How many reports `pending` would list without its limit (the metrics' gauge)."""
+        return int(await self.db.fetch_value(f"SELECT COUNT(*) {PENDING}"))
 
     @operation
     async def record_notification(self, report_id: int, platform: str, chat_id: str) -> None:

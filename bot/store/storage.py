@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bot.store.audit import AuditStore
-from bot.store.connection import Database
+from bot.store.connection import Database, DatabaseUnavailable
 from bot.store.entries import EntryStore, RightsStore
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore
@@ -44,6 +45,9 @@ class Storage:
         db = await Database.open(Path(path))
         try:
             await migrate(db)
+        except sqlite3.Error as exc:  # a file that is no database of ours, or a disk that refuses the write
+            await db.close()
+            raise DatabaseUnavailable(db.path, exc) from None
         except BaseException:
             await db.close()
             raise

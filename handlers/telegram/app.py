@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatType as TgChatType
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,11 +25,14 @@ from telegram.ext import (
 )
 
 from bot.checking import notice
+from bot.config import TOKEN_ENV
 from bot.core import Core
 from bot.groups.settings import PAYLOAD_PATTERN
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
 from bot.privacy import FORGET_PATTERN
+from handlers.http.metrics import METRICS
+from handlers.startup import StartupError, Stopped, until_reachable
 from handlers.telegram.feedback import FEEDBACK_BUTTONS, FeedbackHandlers
 from handlers.telegram.flood import PrivateFloodGate
 from handlers.telegram.groups import GroupHandlers, MentionsBot
@@ -38,6 +41,7 @@ from handlers.telegram.messages import MEDIA, Context, request_for, send_reply, 
 from handlers.telegram.officers import OFFICER_BUTTONS, OfficerHandlers
 from handlers.telegram.polling import DurablePoller
 from handlers.telegram.privacy import PrivacyHandlers
+from handlers.telegram.webhook import serve_webhook
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +71,8 @@ class TelegramAdapter:
 
     async def on_error(self, update: object, context: Context) -> None:
         log.error("error while handling an update", exc_info=context.error)
+        if isinstance(context.error, TelegramError):  # a Bot API call of a handler failed: mostly a send
+            METRICS.send_failures.labels("telegram").inc()
         if isinstance(update, Update) and update.effective_message is not None:
             chat = update.effective_chat
             if chat is not None and chat.type == TgChatType.PRIVATE:
@@ -170,18 +176,34 @@ def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
 
 
 async def run_telegram(core: Core, stop: asyncio.Event) -> None:
-    """Poll until `stop` is set, on the event loop (and database connection) of the core."""
+    """Poll, or take the webhook's POSTs, until `stop` is set, on the event loop (and database
+    connection) of the core."""
     assert core.storage is not None, "the Telegram bot needs its database"
+    settings = core.config.telegram
     application = build_application(core)
-    async with application:
+    try:
         try:
-            await application.bot.set_my_commands(list(COMMANDS))
-        except TelegramError as exc:
-            log.warning("could not publish the command list: %s", exc)
-        await application.start()
-        log.info("Telegram: polling as @%s", application.bot.username)
-        try:
-            poller = DurablePoller(application, core.storage, core.config.telegram.poll_timeout, ALLOWED_UPDATES)
-            await poller.run(stop)
-        finally:
-            await application.stop()
+            await until_reachable(application.initialize, (NetworkError,), "the Telegram Bot API", stop)
+        except Stopped:
+            return
+        async with application:
+            try:
+                await application.bot.set_my_commands(list(COMMANDS))
+            except TelegramError as exc:
+                log.warning("could not publish the command list: %s", exc)
+            await application.start()
+            try:
+                handler = DurablePoller(application, core.storage, settings.poll_timeout, ALLOWED_UPDATES)
+                if settings.mode == "webhook":
+                    await serve_webhook(application, handler, settings, ALLOWED_UPDATES, stop)
+                    return
+                try:  # a webhook left by webhook mode would make every getUpdates fail (409)
+                    await application.bot.delete_webhook()
+                except TelegramError as exc:
+                    log.warning("could not delete the webhook: %s", exc)
+                log.info("Telegram: polling as @%s", application.bot.username)
+                await handler.run(stop)
+            finally:
+                await application.stop()
+    except InvalidToken:
+        raise StartupError(f"Telegram refused the token (401): check {TOKEN_ENV}") from None

@@ -35,6 +35,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.store.storage import Storage
+from handlers.http.metrics import METRICS
 from handlers.telegram.schema import update_problem
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class DurablePoller:
                 except Exception:
                     log.exception("update %s could not be handled", update_id)
             await self.storage.inbox.finish(PLATFORM, update_id)
+            METRICS.handled.labels(PLATFORM).inc()
 
     def parse(self, payload: str) -> tuple[Update | None, str]:
         """The update, or None and why (the field at fault, or the kind of error: never content)."""
@@ -109,6 +111,11 @@ class DurablePoller:
         for update_id, payload in pending:
             self.start_handling(update_id, payload)
         return len(pending)
+
+    async def drain(self, timeout: float = 30) -> None:
+        """Wait for the updates being handled (those still running then are replayed at the next start)."""
+        if self._running:
+            await asyncio.wait(self._running, timeout=timeout)
 
     async def fetch(self, offset: int | None, timeout: int | None = None) -> list[Any]:
         """One getUpdates call, its result as raw JSON (see the module's docstring for why).
@@ -151,6 +158,7 @@ class DurablePoller:
                     await asyncio.wait_for(stop.wait(), delay)
                 continue
             failures = 0
+            METRICS.contact(PLATFORM)
             if not updates:
                 continue
             batch = [(str(i), stored_form(u)) for i, u in zip(ids, updates, strict=True) if i is not None]
@@ -167,9 +175,9 @@ class DurablePoller:
             offset = max(i for i in ids if i is not None) + 1
             for update_id, payload in batch:
                 if update_id in fresh:
+                    METRICS.received.labels(PLATFORM).inc()
                     self.start_handling(update_id, payload)
-        if self._running:
-            await asyncio.wait(self._running, timeout=30)
+        await self.drain()
         if offset is not None:  # confirm the last stored batch so it is not fetched again
             with contextlib.suppress(TelegramError):
                 await self.fetch(offset, timeout=0)

@@ -27,6 +27,7 @@ from bot.guide import help_reply, welcome_reply
 from bot.images.loading import MAX_BYTES
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply
+from handlers.http.metrics import METRICS
 from handlers.plain_text import render_plain, split_plain
 from handlers.zalo.client import MESSAGE_LIMIT, PLATFORM, DownloadTooBig, ZaloApiError, ZaloClient
 
@@ -200,7 +201,11 @@ class ZaloAdapter:
                     await self.client.send_message(officer, text)
 
     async def handle_safely(self, body: Any) -> None:
+        METRICS.received.labels(PLATFORM).inc()
         try:
             await self.handle(body)
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, ZaloApiError | httpx.HTTPError):  # a call to Zalo failed: mostly a send
+                METRICS.send_failures.labels(PLATFORM).inc()
             log.exception("error while handling a Zalo update")
+        METRICS.handled.labels(PLATFORM).inc()

@@ -11,7 +11,10 @@ import logging
 import httpx
 from aiohttp import web
 
+from bot.config import ZALO_TOKEN_ENV
 from bot.core import Core
+from handlers.http.metrics import METRICS
+from handlers.startup import StartupError, Stopped, listen, until_reachable
 from handlers.zalo.adapter import ZaloAdapter
 from handlers.zalo.client import ZaloApiError, ZaloClient
 from handlers.zalo.followups import ZaloFollowUps
@@ -30,6 +33,7 @@ async def poll(adapter: ZaloAdapter, stop: asyncio.Event) -> None:
         delay = POLL_GAP
         try:
             body = await adapter.client.get_update(adapter.settings.poll_timeout)
+            METRICS.contact("zalo")
         except (ZaloApiError, httpx.HTTPError) as exc:
             failures += 1
             delay = min(MAX_BACKOFF, POLL_GAP * 2**failures)
@@ -56,6 +60,7 @@ def webhook_app(adapter: ZaloAdapter, pending: set[asyncio.Task[None]]) -> web.A
             body = json.loads(await request.read())
         except ValueError:
             return web.json_response({"ok": False, "description": "body is not JSON"}, status=400)
+        METRICS.contact("zalo")
         task = asyncio.create_task(adapter.handle_safely(body))
         pending.add(task)
         task.add_done_callback(pending.discard)
@@ -71,7 +76,14 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
     client = ZaloClient(settings.token, settings.base_url, http)
     follow_ups: ZaloFollowUps | None = None
     try:
-        me = await client.get_me()
+        try:
+            me = await until_reachable(client.get_me, (httpx.TransportError,), "the Zalo Bot API", stop)
+        except Stopped:
+            return
+        except ZaloApiError as exc:
+            if exc.code in (401, 403):
+                raise StartupError(f"Zalo refused the token ({exc.code}): check {ZALO_TOKEN_ENV}") from None
+            raise StartupError(f"Zalo getMe failed: {exc.description} ({exc.code})") from None
         adapter = ZaloAdapter(core, client, settings, str(me.get("account_name") or ""))
         follow_ups = ZaloFollowUps(core, adapter)
         await follow_ups.deliver()  # questions linked while the Zalo bot was not running
@@ -85,7 +97,7 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
         runner = web.AppRunner(webhook_app(adapter, pending), access_log=None)
         await runner.setup()
         host, port = settings.listen
-        await web.TCPSite(runner, host, port).start()
+        await listen(web.TCPSite(runner, host, port), "zalo.listen")
         await client.set_webhook(settings.webhook_url, settings.secret_token)
         log.info("Zalo webhook listening on %s:%d%s", host, port, settings.webhook_path)
         await stop.wait()

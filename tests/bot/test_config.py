@@ -32,9 +32,10 @@ def test_the_sibling_margin_is_configured_with_the_thresholds(tmp_path: Path) ->
 
 
 def test_environment_token_wins(tmp_path: Path) -> None:
-    path = write(tmp_path, 'telegram:\n  token: "1:from-file"\n')
-    assert load_config(path, environ={}).telegram.token == "1:from-file"
-    assert load_config(path, environ={"TELEGRAM_BOT_TOKEN": "2:from-env"}).telegram.token == "2:from-env"
+    from_file, from_env = "1111111:from-the-file_AAAAAAAAAAAAAAAAAA", "2222222:from-the-env_BBBBBBBBBBBBBBBBBBB"
+    path = write(tmp_path, f'telegram:\n  token: "{from_file}"\n')
+    assert load_config(path, environ={}).telegram.token == from_file
+    assert load_config(path, environ={"TELEGRAM_BOT_TOKEN": from_env}).telegram.token == from_env
 
 
 def test_relative_paths_follow_the_config_file(tmp_path: Path) -> None:
@@ -99,8 +100,9 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 
 
 def test_token_is_listed_as_secret(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, ""), environ={"TELEGRAM_BOT_TOKEN": "9:secret"})
-    assert config.secrets == ("9:secret",)
+    token = "9999999:secret-part-of-the-token_xyz"
+    config = load_config(write(tmp_path, ""), environ={"TELEGRAM_BOT_TOKEN": token})
+    assert config.secrets == (token,)
 
 
 def test_groups_section(tmp_path: Path) -> None:

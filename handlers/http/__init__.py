@@ -1,0 +1,1 @@
+"""The bot's own HTTP side for operators: the health check and the Prometheus metrics."""
