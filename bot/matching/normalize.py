@@ -335,9 +335,26 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if c.isascii() and (c.isalnum() or c == " "))
 
 
+class _Vanishing(dict[int, str | int]):
+    """A str.translate table, filled as characters are met: a letter with no ASCII form ('ø', 'ß', 'я')
+    folds to nothing, so it is dropped before spelt words are joined; left in, it kept 'A:Y:S:Ø:A'
+    apart once, and its removal joined the letters on a second pass (normalising was not idempotent)."""
+
+    def __missing__(self, code: int) -> str | int:
+        char = chr(code)
+        value: str | int = "" if char.isalpha() and not fold(char) else code  # itself: kept
+        if len(self) < VANISHING_CACHE:  # bounded: a message may carry thousands of distinct characters
+            self[code] = value
+        return value
+
+
+VANISHING_CACHE = 4096
+VANISHING = _Vanishing()
+
+
 def normalize(text: str) -> Normalized:
     """Both views of a message, boilerplate and emoji gone, teencode expanded."""
-    cleaned = join_spelt_words(strip_emoji(strip_boilerplate(clean(text))))
+    cleaned = join_spelt_words(strip_emoji(strip_boilerplate(clean(text))).translate(VANISHING))
     accented_words: list[str] = []
     folded_words: list[str] = []
     clauses: list[int] = []

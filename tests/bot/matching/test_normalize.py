@@ -114,6 +114,10 @@ vietnamese = st.text(alphabet=st.sampled_from(list(
     "0123456789.,!?:;\n\u200b\u0301\u0300\u0309\u0303\u0323🙏📢#")), max_size=80)
 
 
+def test_a_letter_with_no_ascii_form_does_not_keep_spelt_letters_apart() -> None:
+    assert accented("A:Y:S:Ø:A") == accented(accented("A:Y:S:Ø:A")) == accented("A:Y:S:A")
+
+
 @settings(max_examples=300)
 @given(st.one_of(vietnamese, st.text(max_size=80)))
 def test_accented_view_is_idempotent(text: str) -> None:
