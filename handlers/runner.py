@@ -52,6 +52,8 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
         log.warning("catalogue %s has no published entry: every message will be answered as unknown",
                     config.catalogue)
     core.checker.observers.append(METRICS.observe_check)
+    if core.outbox is not None:
+        core.outbox.listeners.append(METRICS.observe_delivery)
     platforms = []
     if config.http.listen is not None:
         from handlers.http.server import serve_http

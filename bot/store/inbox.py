@@ -64,3 +64,8 @@ class InboxStore(Store):
             "ON CONFLICT DO NOTHING RETURNING 1",
             (platform, update_key, utcnow().isoformat()),
         ) is not None
+
+    @operation
+    async def was_seen(self, platform: str, update_key: str) -> bool:
+        return await self.db.fetch_value(
+            "SELECT 1 FROM seen_updates WHERE platform = ? AND update_key = ?", (platform, update_key)) is not None

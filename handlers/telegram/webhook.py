@@ -71,7 +71,8 @@ def webhook_app(handler: DurablePoller, settings: TelegramConfig) -> web.Applica
 
 
 async def serve_webhook(application: Application[Any, Any, Any, Any, Any, Any], handler: DurablePoller,
-                        settings: TelegramConfig, allowed_updates: Sequence[str], stop: asyncio.Event) -> None:
+                        settings: TelegramConfig, allowed_updates: Sequence[str], stop: asyncio.Event,
+                        drain_seconds: float = 30) -> None:
     """Listen, register the webhook with Telegram, then take POSTs until `stop` is set."""
     await handler.replay_unfinished()
     runner = web.AppRunner(webhook_app(handler, settings), access_log=None)
@@ -88,4 +89,4 @@ async def serve_webhook(application: Application[Any, Any, Any, Any, Any, Any], 
         await stop.wait()
     finally:
         await runner.cleanup()  # no new POST is taken; the ones stored are handled below or at the next start
-        await handler.drain()
+        await handler.drain(drain_seconds)
