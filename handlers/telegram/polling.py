@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +34,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.delivery.outbox import Outbox
+from bot.store.inbox import stored_form
 from bot.store.storage import Storage
 from handlers.http.metrics import METRICS
 from handlers.telegram.schema import update_problem
@@ -46,12 +46,6 @@ MAX_BACKOFF = 30.0
 CONCURRENT_UPDATES = 8  # handlers running at once; each waits mostly on the network
 READ_MARGIN = 10.0  # seconds a long poll may take beyond its timeout before it counts as failed
 CONFIRM_SECONDS = 2.0  # the last getUpdates that confirms the stored batch, at shutdown
-LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # json.loads joins valid pairs, so any left is alone
-
-
-def stored_form(update: object) -> str:
-    """An update as the inbox keeps it: JSON text that SQLite and UTF-8 accept."""
-    return LONE_SURROGATE.sub("\ufffd", json.dumps(update, ensure_ascii=False))
 
 
 def update_id_of(update: object) -> int | None:

@@ -20,9 +20,10 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.config import TelegramConfig
+from bot.store.inbox import stored_form
 from handlers.http.metrics import METRICS
 from handlers.startup import listen
-from handlers.telegram.polling import PLATFORM, DurablePoller, stored_form, update_id_of
+from handlers.telegram.polling import PLATFORM, DurablePoller, update_id_of
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ plain-text messages, and groups that deliver only mentions of the bot.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -28,16 +28,13 @@ from bot.guide import help_reply, welcome_reply
 from bot.images.loading import MAX_BYTES
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply
+from bot.store.inbox import stored_form
 from bot.store.outbox import Owed
 from handlers.http.metrics import METRICS
 from handlers.plain_text import render_plain, split_plain
 from handlers.zalo.client import MESSAGE_LIMIT, PLATFORM, DownloadTooBig, ZaloApiError, ZaloClient
 
 log = logging.getLogger(__name__)
-
-
-class Redelivered(Exception):
-    """An update marked seen while it was being answered: what it owed is not written."""
 
 
 # A mention in a group that leaves fewer content words than this is a bare question ("có thật
@@ -118,29 +115,49 @@ class ZaloAdapter:
         self.settings = settings
         self.locale: Locale = get_locale(core.config.language)
 
-    async def handle(self, body: Any) -> None:
-        """Take one update (from a poll or the webhook): answer it once, whatever is redelivered. The
-        update is marked seen in the same transaction that owes its answers (as Telegram's inbox does):
-        cut off before, it is answered when Zalo delivers it again; after, it is answered by the outbox."""
+    # -- the durable inbox, as on Telegram (handlers/telegram/polling.py) ------------------------------
+    # Zalo has no offset: an update it gave a poll, or a webhook call answered 200, is never given
+    # again. So each is stored before that (keyed by its message id: a redelivery is stored and
+    # answered once), marked done in the same transaction that owes its answers, and one left
+    # unfinished by a crash is handled at the next start.
+
+    async def take(self, body: Any) -> tuple[str, str] | None:
+        """Store an update before Zalo is told it arrived; its key and stored form when it is new."""
         message = parse_update(body)
         if message is None or message.is_bot:
-            return
+            return None
+        assert self.core.storage is not None, "the Zalo bot needs its database"
+        payload = stored_form(body)
+        if not await self.core.storage.inbox.store(PLATFORM, [(message.message_id, payload)]):
+            log.debug("zalo update %s was delivered again; ignored", message.message_id)
+            return None
+        METRICS.received.labels(PLATFORM).inc()
+        return message.message_id, payload
+
+    async def handle_stored(self, key: str, payload: str) -> None:
+        """Answer one stored update, then mark it done with what it owes (errors included: replaying
+        a failing update forever helps no one)."""
         storage, outbox = self.core.storage, self.core.outbox
         assert storage is not None and outbox is not None, "the Zalo bot needs its database"
-        if await storage.inbox.was_seen(PLATFORM, message.message_id):
-            log.debug("zalo update %s was delivered again; ignored", message.message_id)
-            return
         with outbox.collecting() as owed:
-            reply = await self.answer(message)
-            if reply is not None:
-                await self.send(message.chat_id, reply)
+            try:
+                message = parse_update(json.loads(payload))
+                reply = await self.answer(message) if message is not None else None
+                if message is not None and reply is not None:
+                    await self.send(message.chat_id, reply)
+            except Exception:
+                log.exception("error while handling a Zalo update")
+        await outbox.settle(owed, lambda: storage.inbox.finish(PLATFORM, key))
+        METRICS.handled.labels(PLATFORM).inc()
 
-        async def first_time() -> None:
-            if not await storage.inbox.mark_seen(PLATFORM, message.message_id):
-                raise Redelivered  # the same update, answered meanwhile (two webhook calls): owe nothing
-
-        with contextlib.suppress(Redelivered):
-            await outbox.settle(owed, first_time)
+    async def replay_unfinished(self) -> int:
+        assert self.core.storage is not None
+        pending = await self.core.storage.inbox.pending(PLATFORM)
+        if pending:
+            log.info("handling %d Zalo update(s) left unfinished by the last run", len(pending))
+        for key, payload in pending:
+            await self.handle_stored(key, payload)
+        return len(pending)
 
     async def answer(self, message: ZaloMessage) -> Reply | None:
         text = message.text
@@ -212,9 +229,11 @@ class ZaloAdapter:
         await self.core.outbox.owe(self.messages(chat_id, reply, kind))
 
     async def handle_safely(self, body: Any) -> None:
-        METRICS.received.labels(PLATFORM).inc()
+        """Store, then answer, one update of a poll."""
         try:
-            await self.handle(body)
-        except Exception:
-            log.exception("error while handling a Zalo update")
-        METRICS.handled.labels(PLATFORM).inc()
+            taken = await self.take(body)
+        except Exception:  # not stored: lost with Zalo's poll, as before there was an inbox; said loudly
+            log.exception("could not store a Zalo update")
+            return
+        if taken is not None:
+            await self.handle_stored(*taken)

@@ -64,7 +64,14 @@ def webhook_app(adapter: ZaloAdapter, pending: set[asyncio.Task[None]]) -> web.A
         except ValueError:
             return web.json_response({"ok": False, "description": "body is not JSON"}, status=400)
         METRICS.contact("zalo")
-        task = asyncio.create_task(adapter.handle_safely(body))
+        try:
+            taken = await adapter.take(body)
+        except Exception:  # not stored: Zalo is told so (500) and delivers it again
+            log.exception("could not store a Zalo update")
+            return web.json_response({"ok": False, "description": "could not store the update"}, status=500)
+        if taken is None:  # nothing to answer, or a redelivery
+            return web.json_response({"ok": True})
+        task = asyncio.create_task(adapter.handle_stored(*taken))
         pending.add(task)
         task.add_done_callback(pending.discard)
         return web.json_response({"ok": True})
@@ -97,6 +104,7 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
         sending = asyncio.Event()
         sender_task = asyncio.create_task(sender.run(sending), name="zalo-sender")
         follow_ups = ZaloFollowUps(core, adapter)
+        await adapter.replay_unfinished()  # updates a crash cut off
         await follow_ups.deliver()  # questions linked while the Zalo bot was not running
         log.info("Zalo bot %s (%s mode)", me.get("account_name", "?"), settings.mode)
         if settings.mode == "polling":
