@@ -11,7 +11,10 @@ from typing import Any
 from bot.store.connection import Store, operation
 from bot.store.values import from_json, utcnow
 
-OPEN = ("pending", "sending")
+# `o` is its chat's oldest open message: the only one of a chat that may be tried, so that a chat's
+# messages leave in the order they were owed
+OLDEST = ("o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.platform = o.platform AND p.chat_id = o.chat_id "
+          "AND p.status IN ('pending', 'sending'))")
 
 
 def moment(value: dt.datetime) -> str:
@@ -70,11 +73,8 @@ class OutboxStore(Store):
         due and no other message of that chat is being sent. Taken ones are `sending` until `lease`."""
         now = now or utcnow()
         rows = await self.db.fetch_all(
-            """SELECT o.* FROM outbox o
-               WHERE o.platform = ? AND o.status = 'pending' AND o.not_before <= ?
-                 AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.platform = o.platform
-                             AND p.chat_id = o.chat_id AND p.status IN ('pending', 'sending'))
-               ORDER BY o.id LIMIT ?""",
+            f"SELECT o.* FROM outbox o WHERE o.platform = ? AND o.status = 'pending' AND o.not_before <= ? "
+            f"AND {OLDEST} ORDER BY o.id LIMIT ?",
             (platform, moment(now), limit),
         )
         taken = [row_of(row) for row in rows]
@@ -117,9 +117,11 @@ class OutboxStore(Store):
 
     @operation
     async def next_due(self, platform: str) -> dt.datetime | None:
-        """When the next pending message may be tried (None: nothing pending)."""
+        """When the next message `claim` could take may be tried (None: none): a message waiting behind
+        one being sent is not counted, it is the end of that send that frees it."""
         value = await self.db.fetch_value(
-            "SELECT MIN(not_before) FROM outbox WHERE platform = ? AND status = 'pending'", (platform,))
+            f"SELECT MIN(o.not_before) FROM outbox o WHERE o.platform = ? AND o.status = 'pending' AND {OLDEST}",
+            (platform,))
         return dt.datetime.fromisoformat(value) if value else None
 
     @operation

@@ -178,3 +178,21 @@ def test_the_back_off_doubles_up_to_five_minutes_with_jitter() -> None:
     assert 0.5 <= waits[0] <= 1.0 and 1.0 <= waits[1] <= 2.0 and 2.0 <= waits[2] <= 4.0
     assert all(150.0 <= w <= 300.0 for w in waits[9:])
     assert len({round(backoff(4, rng), 3) for _ in range(20)}) > 10  # not all the same: jitter
+
+
+async def test_a_message_waiting_behind_a_slow_send_does_not_keep_the_sender_busy(storage: Storage) -> None:
+    outbox = Outbox(storage)
+    await outbox.owe(texts("5001", "một", "hai"))
+    looks = 0
+    claim = storage.outbox.claim
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal looks
+        looks += 1
+        return await claim(*args, **kwargs)
+
+    storage.outbox.claim = counted  # type: ignore[method-assign]
+    transport = ScriptedTransport(delay=1.0)  # "một" takes a second; "hai" waits behind it
+    await send_until(outbox, transport, lambda: len(transport.delivered) == 2)
+    assert transport.delivered == [("5001", "một"), ("5001", "hai")]
+    assert looks < 10  # it waited for the send to end, not polled the outbox in a loop
