@@ -17,6 +17,7 @@ from bot.store.migrations import migrate
 from bot.store.quota import QuotaStore
 from bot.store.reports import ReportStore
 from bot.store.reviews import ReviewStore
+from bot.store.sessions import WebSessionStore
 from bot.store.statistics import StatisticsStore
 
 
@@ -39,6 +40,7 @@ class Storage:
         self.groups = GroupSettingsStore(db)
         self.statistics = StatisticsStore(db)
         self.images = ImageStore(db)
+        self.web = WebSessionStore(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
