@@ -64,6 +64,14 @@ def problem_field(problem: Problem) -> str:
     return {"sources": "source"}.get(name, name)
 
 
+def changed_fields(record: AuditRecord) -> list[str]:
+    """The fields an edit or a link changed, from its audit row's before and after."""
+    before, after = record.before, record.after
+    if record.action not in ("edit", "link") or not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    return sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+
+
 @dataclass(frozen=True)
 class Saved:
     """What a save did: the reply, the entry as saved (None when refused or invalid), and the problems
@@ -314,10 +322,7 @@ class EntryDesk:
         lines = []
         for row in rows:
             record = row.record
-            detail = ""
-            if record.action in ("edit", "link") and isinstance(record.before, dict) and isinstance(record.after, dict):
-                keys = sorted(k for k in {*record.before, *record.after} if record.before.get(k) != record.after.get(k))
-                detail = ", ".join(keys)
+            detail = ", ".join(changed_fields(record))
             if record.report_id is not None:
                 detail = f"{detail} · " if detail else ""
                 detail += self.t("officers.history.report", id=record.report_id)
