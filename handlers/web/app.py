@@ -31,6 +31,11 @@ ENTRY = "/entries/{rumor_id:[a-z0-9-]{1,100}}"
 FORGET_EVERY = 24 * 3600.0  # seconds between two passes over expired links and sessions
 
 
+async def no_icon(request: web.Request) -> web.StreamResponse:
+    """Browsers ask for an icon by themselves: none, quickly."""
+    return web.Response(status=204)
+
+
 def add_routes(app: web.Application) -> None:
     """Every page and action of the desk; POSTs change something, GETs never do."""
     routes = app.router
@@ -40,6 +45,7 @@ def add_routes(app: web.Application) -> None:
     routes.add_post("/logout", login.logout)
     routes.add_get("/lang/{code}", login.language, name="language")
     routes.add_static("/static", STATIC, name="static")
+    routes.add_get("/favicon.ico", no_icon, name="icon")
     routes.add_get("/queue", queue.queue)
     routes.add_get(REPORT, queue.report)
     routes.add_post(REPORT + "/link", queue.link)

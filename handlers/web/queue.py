@@ -68,7 +68,7 @@ async def report(request: web.Request) -> web.StreamResponse:
     words = request.query.get("q", "").strip()[:200]
     found = [r for r in desk.entries.search(words, MAX_FOUND) if r.is_published] if words else []
     return page(request, "report.html", item=group_view(desk, 1, group), words=words, found=found,
-                members=group.members[:MAX_MEMBERS_SHOWN])
+                members=[(member, desk.reviews.origin_of(member)) for member in group.members[:MAX_MEMBERS_SHOWN]])
 
 
 def session_of(request: web.Request) -> WebSession:

@@ -94,7 +94,10 @@ def message_page(request: web.Request, status: int, title: str, text: str, more:
 def page(request: web.Request, template: str, *, status: int = 200, **context: Any) -> web.Response:
     locale = locale_of(request)
     session, token = state().session, state().token
-    message = request.app[FLASHES].pop(token, "") if token and session is not None else ""
+    # only a page that answers a click shows the message (an error page the browser asked for by itself,
+    # such as a missing icon, must not swallow it)
+    shows = token and session is not None and status == 200
+    message = request.app[FLASHES].pop(token, "") if shows else ""
     html = TEMPLATES.get_template(template).render(
         **helpers(locale), session=session, csrf=session.csrf if session else "", flash=message,
         path=request.path_qs, **context)

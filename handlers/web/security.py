@@ -34,14 +34,16 @@ HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",  # a login link's token never leaves in a Referer
+    # no Referer to other sites (a login link's token never leaves); "no-referrer" would make the browser send
+    # "Origin: null" with the desk's own forms, and the origin check needs the real one
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 LANGUAGE_COOKIE = "kiemchung_lang"
 # Routes open without a session: the login link and its confirmation, the style sheet, the language.
-PUBLIC_ROUTES = frozenset({"login", "login_confirm", "static", "language", "home"})
+PUBLIC_ROUTES = frozenset({"login", "login_confirm", "static", "language", "home", "icon"})
 
 
 def session_cookie(config: WebConfig) -> str:
