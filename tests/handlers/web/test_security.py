@@ -53,6 +53,23 @@ async def test_the_link_is_given_in_private_only_and_a_few_an_hour(desk: WebDesk
     assert tokens[0] not in stored
 
 
+async def test_a_zalo_officer_gets_the_same_desk(web_config: Config) -> None:
+    zalo_officer = "0f1e2d3c4b5a69788796"
+    config = replace(web_config, zalo=replace(web_config.zalo, officers=(zalo_officer,)))
+    core = await Core.open(config)
+    try:
+        async with TestClient(TestServer(web_app(core))) as client:
+            assert core.officers is not None
+            reply = await core.officers.run_command(Actor("zalo", zalo_officer, zalo_officer), "/web")
+            assert reply is not None
+            token = re.findall(r"/login/([\w-]+)", reply.plain)[0]
+            assert (await client.post("/login", data={"token": token}, allow_redirects=False)).status == 303
+            page = await client.get("/queue")
+            assert page.status == 200 and f"zalo · người dùng {zalo_officer}" in await page.text()
+    finally:
+        await core.close()
+
+
 async def test_every_page_needs_a_session(desk: WebDesk) -> None:
     await desk.report(GAO)
     for path in PAGES:
