@@ -22,6 +22,8 @@ from handlers.web.keys import CORE, FLASHES, state
 # Anything else a report or an entry holds (javascript:, data:, a scam's bare domain) stays text.
 SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
+MAX_FLASHES = 1000
+
 TEMPLATES = Environment(
     loader=PackageLoader("handlers.web", "templates"),
     autoescape=True,  # every template, whatever its name: report texts are chosen by whoever writes to the bot
@@ -73,8 +75,11 @@ def helpers(locale: Locale) -> dict[str, Any]:
 def flash(request: web.Request, text: str) -> None:
     """A short message for the next page this session opens (after the redirect that ends a POST)."""
     token = state().token
+    flashes = request.app[FLASHES]
     if token:
-        request.app[FLASHES][token] = text
+        if len(flashes) > MAX_FLASHES:  # messages of sessions that never opened another page
+            flashes.clear()
+        flashes[token] = text
 
 
 def locale_of(request: web.Request) -> Locale:

@@ -104,7 +104,8 @@ async def test_an_officer_works_the_desk_in_a_browser(desk_bot: RunningBot, brow
     await browser.click('form[data-action="login"] button')
     assert browser.url.endswith("/queue"), await browser.text()
     rows = await browser.find_all("[data-report-id]")
-    assert [int(await browser.run(r.get_attribute, "data-report-id")) for r in rows] == [hostile_id, gao_id, salt_id + 1]
+    shown = [int(await browser.run(r.get_attribute, "data-report-id")) for r in rows]
+    assert shown == [hostile_id, gao_id, salt_id + 1]
     salt = f'[data-report-id="{salt_id + 1}"]'
     assert "2 người hỏi" in await browser.text(salt)
     assert "Chuyển tiếp từ kênh «Tin Nóng Miền Trung 24h»" in await browser.text(salt)
@@ -141,7 +142,8 @@ async def test_an_officer_works_the_desk_in_a_browser(desk_bot: RunningBot, brow
     assert await browser.attribute("#f-claim", "value") == GAO
     await browser.fill("#f-claim", GAO_AGAIN.split(",")[0] + ".")
     await browser.choose("#f-verdict", "false")
-    await browser.fill("#f-summary", "UBND phường Minh An không có chương trình phát gạo nào; đừng mang giấy tờ đi nhận.")
+    await browser.fill("#f-summary", "UBND phường Minh An không có chương trình phát gạo nào; đừng mang giấy tờ "
+                                     "đi nhận.")
     await browser.fill("#f-source", GAO_SOURCE)
     await browser.fill("#f-publisher", "UBND phường Minh An")
     await browser.click('form[data-action="create"] button[type="submit"]')
@@ -172,7 +174,8 @@ async def test_an_officer_works_the_desk_in_a_browser(desk_bot: RunningBot, brow
     # the figures, with the chart drawn for the period
     await browser.open(config.web.public_url + "/figures")
     assert "Lượt hỏi" in await browser.text(".numbers")
-    width = await browser.script("const i = document.querySelector('.chart img'); return i && i.complete ? i.naturalWidth : 0")
+    width = await browser.script("const i = document.querySelector('.chart img'); "
+                                 "return i && i.complete ? i.naturalWidth : 0")
     assert width == 1080
     if shots:
         await browser.screenshot(shots / "figures.png")

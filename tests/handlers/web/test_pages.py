@@ -68,7 +68,8 @@ async def test_an_edit_is_saved_audited_and_matched(desk: WebDesk) -> None:
     form = await (await desk.client.get(f"/entries/{ENTRY}/edit")).text()
     values = dict(re.findall(r'<input id="f-(\w+)" name="\w+" value="([^"]*)"', form))
     areas = {name: text for name, text in re.findall(r'<textarea id="f-(\w+)"[^>]*>([^<]*)</textarea>', form)}
-    variant = "Tin nhắn mạo danh công an: cập nhật VNeID mức 2 ngay tại vneid-xacthuc.net kẻo bị khóa, sáng nay em vừa nhận"
+    variant = ("Tin nhắn mạo danh công an: cập nhật VNeID mức 2 ngay tại vneid-xacthuc.net kẻo bị khóa, "
+               "sáng nay em vừa nhận")
     data = {"csrf": await desk.csrf(), **values, **areas, "verdict": "scam",
             "variants": areas["variants"] + "\n" + variant, "urls": "vneid-capnhat.com\nvneid-xacthuc.net"}
     answer = await desk.client.post(f"/entries/{ENTRY}/edit", data=data)
