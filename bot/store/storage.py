@@ -18,6 +18,7 @@ from bot.store.outbox import OutboxStore
 from bot.store.quota import QuotaStore
 from bot.store.reports import ReportStore
 from bot.store.reviews import ReviewStore
+from bot.store.sessions import WebSessionStore
 from bot.store.statistics import StatisticsStore
 
 
@@ -41,6 +42,7 @@ class Storage:
         self.statistics = StatisticsStore(db)
         self.images = ImageStore(db)
         self.outbox = OutboxStore(db)
+        self.web = WebSessionStore(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
