@@ -31,6 +31,7 @@ from bot.groups.settings import PAYLOAD_PATTERN
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
 from bot.privacy import FORGET_PATTERN
+from bot.store.connection import DatabaseUnavailable
 from handlers.http.metrics import METRICS
 from handlers.startup import StartupError, Stopped, until_reachable
 from handlers.telegram.feedback import FEEDBACK_BUTTONS, FeedbackHandlers
@@ -70,7 +71,10 @@ class TelegramAdapter:
         await send_reply(message, answer.reply)
 
     async def on_error(self, update: object, context: Context) -> None:
-        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(context.error, DatabaseUnavailable):  # known (locked for too long, read-only): one line
+            log.error("error while handling an update: %s", context.error)
+        else:
+            log.error("error while handling an update", exc_info=context.error)
         if isinstance(context.error, TelegramError):  # a Bot API call of a handler failed: mostly a send
             METRICS.send_failures.labels("telegram").inc()
         if isinstance(update, Update) and update.effective_message is not None:

@@ -34,6 +34,7 @@ from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
+from bot.store.connection import DatabaseUnavailable
 from bot.store.storage import Storage
 from handlers.http.metrics import METRICS
 from handlers.telegram.schema import update_problem
@@ -85,7 +86,11 @@ class DurablePoller:
                     await self.application.process_update(update)
                 except Exception:
                     log.exception("update %s could not be handled", update_id)
-            await self.storage.inbox.finish(PLATFORM, update_id)
+            try:
+                await self.storage.inbox.finish(PLATFORM, update_id)
+            except DatabaseUnavailable as exc:  # the busy wait ran out: handled, but replayed at the next start
+                log.warning("update %s was handled but not marked done (%s); it is handled again at the next start",
+                            update_id, exc)
             METRICS.handled.labels(PLATFORM).inc()
 
     def parse(self, payload: str) -> tuple[Update | None, str]:
@@ -166,8 +171,11 @@ class DurablePoller:
                 log.warning("%d item(s) without an update id in a batch; ignored", len(updates) - len(batch))
             try:
                 fresh = set(await self.storage.inbox.store(PLATFORM, batch))
-            except Exception:  # not stored, so not acknowledged: Telegram delivers it again
-                log.exception("could not store %d update(s); fetching them again", len(batch))
+            except Exception as exc:  # not stored, so not acknowledged: Telegram delivers it again
+                if isinstance(exc, DatabaseUnavailable):  # known (locked too long, read-only): one line
+                    log.warning("could not store %d update(s) (%s); fetching them again", len(batch), exc)
+                else:
+                    log.exception("could not store %d update(s); fetching them again", len(batch))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
                 continue

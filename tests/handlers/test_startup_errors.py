@@ -7,11 +7,15 @@ Each case runs the real command as a process against the local fake APIs, with r
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
+import random
 import re
 import shutil
 import signal
 import socket
+import sqlite3
 import sys
 import tempfile
 import time
@@ -22,11 +26,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.store.storage import Storage
 from tests.conftest import CATALOGUE, REPO
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_zalo_api import FakeZaloApi
 from tests.handlers.test_cli import environment
 from tests.local_server import running
+from tests.updates import VNEID_RUMOR
 
 TELEGRAM = FakeBotApi().token
 ZALO = FakeZaloApi().token
@@ -143,13 +149,51 @@ async def test_an_unreachable_api_is_retried_with_one_warning_a_try(tmp_path: Pa
     assert outcome.returncode == 0  # stopped by SIGTERM while waiting, as a service manager would
 
 
-async def test_a_database_that_is_not_a_database(tmp_path: Path) -> None:
+async def a_real_database(path: Path) -> bytes:
+    """The bytes of a database the bot made and used (its schema, 400 updates in its inbox), in one file."""
+    storage = await Storage.open(path)
+    await storage.inbox.store("telegram", [(str(i), json.dumps({"update_id": i, "text": VNEID_RUMOR}))
+                                           for i in range(400)])
+    await storage.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    content = path.read_bytes()
+    path.unlink()
+    return content
+
+
+def damaged(content: bytes, kind: str) -> bytes:
+    if kind == "text":
+        return ("Đây không phải là một cơ sở dữ liệu SQLite.\n" * 50).encode()
+    if kind == "random bytes":
+        return random.Random(17).randbytes(64 * 1024)
+    if kind == "truncated":
+        return content[:len(content) // 2]
+    if kind == "header only":
+        return content[:100]
+    assert kind == "a damaged page"  # the header and the schema sound, a page of data overwritten
+    page = 4096
+    return content[:3 * page] + random.Random(17).randbytes(page) + content[4 * page:]
+
+
+CANNOT_BE_READ = ("(restore a copy made by `kiemchung backup`, or move the file aside to start with a new database)")
+
+
+@pytest.mark.parametrize(("kind", "reason"), [
+    ("text", "file is not a database"), ("random bytes", "file is not a database"),
+    ("truncated", "database disk image is malformed"), ("header only", "database disk image is malformed"),
+    ("a damaged page", "malformed (Page "),
+])
+async def test_a_database_that_is_not_a_database_or_is_damaged(tmp_path: Path, kind: str, reason: str) -> None:
     database = tmp_path / "kc.db"
-    database.write_text("Đây không phải là một cơ sở dữ liệu SQLite.\n" * 50, encoding="utf-8")
-    outcome = await one_line(write_config(tmp_path), f"database {database} cannot be opened or written: file is not "
-                             "a database (check the file, its folder, their owner and permissions)", 1,
-                             TELEGRAM_BOT_TOKEN=TELEGRAM)
-    assert outcome.seconds < 30  # it never hangs (the timeout of kiemchung_run would fail it first)
+    database.write_bytes(damaged(await a_real_database(database), kind))
+    outcome = await kiemchung_run(write_config(tmp_path), timeout=30, TELEGRAM_BOT_TOKEN=TELEGRAM)
+    assert_clean(outcome)
+    [line] = outcome.problems
+    assert line.startswith(f"database {database} cannot be read: {reason}"), outcome.stderr
+    assert line.endswith(CANNOT_BE_READ)
+    assert outcome.lines[-1] == line
+    assert outcome.returncode == 1  # never a hang: the timeout of kiemchung_run would fail it first
 
 
 async def test_a_database_folder_that_cannot_be_created(tmp_path: Path) -> None:
@@ -169,8 +213,10 @@ def unprivileged() -> tuple[str, ...] | None:
     return (setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups") if os.path.exists(setpriv) else None
 
 
-@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
-async def test_a_database_in_a_read_only_folder(request: pytest.FixtureRequest, existing: bool) -> None:
+@pytest.mark.parametrize("case", ["new", "existing", "read-only file"])
+async def test_a_database_in_a_read_only_folder(request: pytest.FixtureRequest, case: str) -> None:
+    """A new database in a read-only folder, an existing one whose folder became read-only, and a
+    read-only database file in a folder the bot may write (which SQLite opens read-only, silently)."""
     prefix = unprivileged()
     if prefix is None:
         pytest.skip("running as root without setpriv: a folder's mode cannot be tested")
@@ -183,19 +229,19 @@ async def test_a_database_in_a_read_only_folder(request: pytest.FixtureRequest, 
             pytest.skip(f"{path} is not open to other users, who run the bot here")
     folder = base / "readonly"
     folder.mkdir()
-    if existing:  # a database the bot made, then its folder became read-only
+    if case != "new":  # a database the bot made, then its folder (or the file) became read-only
         outcome = await kiemchung_run(write_config(base, database=str(folder / "kc.db")))  # the local console
         assert outcome.returncode == 0, outcome.stderr
     for item in folder.iterdir():
         os.chmod(item, 0o444)
-    os.chmod(folder, 0o555)
+    os.chmod(folder, 0o777 if case == "read-only file" else 0o555)
     request.addfinalizer(lambda: os.chmod(folder, 0o755))
     config = write_config(base, database=str(folder / "kc.db"))
     os.chmod(config, 0o644)
     outcome = await kiemchung_run(config, prefix=prefix, timeout=20, TELEGRAM_BOT_TOKEN=TELEGRAM)
     assert_clean(outcome)
     [line] = outcome.problems
-    why = "attempt to write a readonly database" if existing else "unable to open database file"
+    why = "unable to open database file" if case == "new" else "attempt to write a readonly database"
     assert line == (f"database {folder / 'kc.db'} cannot be opened or written: {why} "
                     "(check the file, its folder, their owner and permissions)"), outcome.stderr
     assert outcome.returncode == 1
