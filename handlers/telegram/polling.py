@@ -31,18 +31,24 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.store.connection import DatabaseUnavailable
 from bot.store.storage import Storage
 from handlers.http.metrics import METRICS
+from handlers.startup import back_off
 from handlers.telegram.schema import update_problem
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 MAX_BACKOFF = 30.0
+# 409 Conflict: another process polls the token (its getUpdates ended ours) or a webhook is set. The
+# other poller does not go away in seconds, and each of our polls ends one of its: wait long.
+CONFLICT_FIRST = 30.0  # seconds, doubled up to CONFLICT_MAX
+CONFLICT_MAX = 300.0
+REFUSALS_IN_A_ROW = 5  # 401s in a row before the token counts as revoked (~30 s of back-off), not a glitch
 CONCURRENT_UPDATES = 8  # handlers running at once; each waits mostly on the network
 READ_MARGIN = 10.0  # seconds a long poll may take beyond its timeout before it counts as failed
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # json.loads joins valid pairs, so any left is alone
@@ -122,6 +128,11 @@ class DurablePoller:
         if self._running:
             await asyncio.wait(self._running, timeout=timeout)
 
+    @staticmethod
+    async def pause(stop: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
     async def fetch(self, offset: int | None, timeout: int | None = None) -> list[Any]:
         """One getUpdates call, its result as raw JSON (see the module's docstring for why).
 
@@ -137,7 +148,7 @@ class DurablePoller:
     async def run(self, stop: asyncio.Event) -> None:
         await self.replay_unfinished()
         offset: int | None = None
-        failures = 0
+        failures = conflicts = refusals = 0
         while not stop.is_set():
             poll = asyncio.create_task(self.fetch(offset))
             stopping = asyncio.create_task(stop.wait())
@@ -153,16 +164,25 @@ class DurablePoller:
                 ids = [update_id_of(u) for u in updates]
                 if updates and not any(i is not None for i in ids):  # nothing here can be acknowledged
                     raise TelegramError(f"{len(updates)} item(s) without an update id")
-            except InvalidToken:
-                raise
+            except Conflict as exc:  # another process polls this token (or set a webhook): wait it out, quietly
+                conflicts += 1
+                delay = back_off(CONFLICT_FIRST, CONFLICT_MAX, conflicts)
+                log.warning("Telegram: another instance is polling this token, or a webhook is set (409: %s); "
+                            "polling again in %.0f s", exc, delay)
+                await self.pause(stop, delay)
+                continue
             except TelegramError as exc:
                 failures += 1
+                refusals = refusals + 1 if isinstance(exc, InvalidToken) else 0
+                if refusals >= REFUSALS_IN_A_ROW:
+                    raise
                 delay = min(MAX_BACKOFF, 2.0**failures)
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+                await self.pause(stop, delay)
                 continue
-            failures = 0
+            if conflicts:
+                log.info("Telegram: polling again after %d conflict(s): the other instance stopped", conflicts)
+            failures = conflicts = refusals = 0
             METRICS.contact(PLATFORM)
             if not updates:
                 continue

@@ -30,7 +30,7 @@ from bot.store.storage import Storage
 from tests.conftest import CATALOGUE, REPO
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_zalo_api import FakeZaloApi
-from tests.handlers.test_cli import environment
+from tests.handlers.test_cli import environment, kiemchung
 from tests.local_server import running
 from tests.updates import VNEID_RUMOR
 
@@ -282,3 +282,32 @@ async def test_a_catalogue_without_a_published_entry_is_a_warning_at_start(tmp_p
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _, stderr = await validate.communicate()
     assert validate.returncode == 2 and "no published entry" in stderr.decode()
+
+
+async def test_a_second_bot_on_the_same_database_is_refused_and_a_killed_one_leaves_no_lock(tmp_path: Path) -> None:
+    """One bot per database (bot/store/owner.py); the console, export, reports and backup run beside it."""
+    async with running(FakeBotApi()) as api:
+        config = write_config(tmp_path, telegram={"base_url": api.base_url, "poll_timeout": 1})
+        first = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "handlers.cli", "run", "--config", str(config), cwd=tmp_path,
+            env=environment(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=TELEGRAM), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        assert first.stderr is not None
+        while b"polling as" not in await asyncio.wait_for(first.stderr.readline(), 30):
+            pass
+        database = tmp_path / "kc.db"
+        await one_line(config, f"database {database} is used by another kiemchung process (pid {first.pid}): one bot "
+                       "per database, since each replays the updates it finds unfinished (stop the other one, or give "
+                       "this one its own database)", 1, TELEGRAM_BOT_TOKEN=TELEGRAM)
+        beside = [("console",), ("export",), ("reports",), ("backup", str(tmp_path / "copy.db"))]
+        for args in beside:
+            done = await asyncio.to_thread(kiemchung, args[0], "--config", str(config), *args[1:],
+                                           stdin=f"{VNEID_RUMOR}\n\n", cwd=tmp_path)
+            assert done.returncode == 0, (args, done.stderr)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        again = await kiemchung_run(config, stop_when=lambda seen: "polling as" in seen, TELEGRAM_BOT_TOKEN=TELEGRAM)
+    assert_clean(again)
+    assert again.returncode == 0 and again.problems == []
+    with contextlib.closing(sqlite3.connect(database)) as db:  # the console's check was recorded beside the bot
+        assert db.execute("SELECT COUNT(*) FROM reports WHERE platform = 'console'").fetchone()[0] == 1
