@@ -3,36 +3,16 @@ answers nothing twice and logs no traceback (README: "What survives a crash").""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import RunningBot, until_handled
+from tests.database_lock import locked_by_another_process
 from tests.updates import ORDINARY_MESSAGES, VNEID_RUMOR, forwarded_from_channel, text_update
 
 LOCK_SECONDS = 10.0  # the issue's figure: another process holds the database for 10 s
-
-HOLD_THE_DATABASE = """
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-db.execute("COMMIT")
-"""
-
-
-async def locked_by_another_process(database: Path, seconds: float) -> asyncio.subprocess.Process:
-    """A `sqlite3` connection in another process holding BEGIN EXCLUSIVE for `seconds`, from when this returns."""
-    holder = await asyncio.create_subprocess_exec(sys.executable, "-c", HOLD_THE_DATABASE, str(database), str(seconds),
-                                                  stdout=asyncio.subprocess.PIPE)
-    assert holder.stdout is not None
-    assert await asyncio.wait_for(holder.stdout.readline(), 30) == b"locked\n"
-    return holder
 
 
 def people(count: int) -> list[dict[str, object]]:
