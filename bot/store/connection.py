@@ -31,7 +31,7 @@ class DatabaseUnavailable(RuntimeError):
     def __init__(self, path: Path, error: BaseException) -> None:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         if is_damaged(error):
-            line = (f"database {path} cannot be read: {reason} (restore a copy made by `kiemchung backup`, "
+            line = (f"database {path} cannot be read: {reason} (restore a copy made by kiemchung backup, "
                     "or move the file aside to start with a new database)")
         else:
             line = (f"database {path} cannot be opened or written: {reason} "

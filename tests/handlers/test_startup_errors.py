@@ -176,7 +176,7 @@ def damaged(content: bytes, kind: str) -> bytes:
     return content[:3 * page] + random.Random(17).randbytes(page) + content[4 * page:]
 
 
-CANNOT_BE_READ = ("(restore a copy made by `kiemchung backup`, or move the file aside to start with a new database)")
+CANNOT_BE_READ = "(restore a copy made by kiemchung backup, or move the file aside to start with a new database)"
 
 
 @pytest.mark.parametrize(("kind", "reason"), [
