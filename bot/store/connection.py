@@ -93,8 +93,9 @@ def probe_writable(path: Path, busy_wait: float = BUSY_WAIT) -> None:
     or folder, a file that is not a database, a damaged one), at start instead of at the first report.
     A database locked by another writer is waited for, up to `busy_wait` seconds, like every operation.
 
-    PRAGMA quick_check reads the whole file once: 0.15 s for 177 MB from the page cache, 2.8 s cold
-    (measured, bench/storage_faults.py), and the bot's first queries find those pages in the cache."""
+    PRAGMA quick_check reads the whole file once: 0.2 s for 177 MB from the page cache, 3-4.5 s for
+    the same file evicted from it on the development container's disk (bench/README.md, "Storage
+    faults"); a start that long is the price of refusing a damaged page before any update is taken."""
     started, warned = time.monotonic(), False
     while True:
         try:
