@@ -62,6 +62,8 @@ def own(database: Path) -> Ownership:
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
+        if exc.errno == errno.EROFS:  # clearer than what SQLite would say of it ("unable to open database file")
+            raise DatabaseUnavailable(database, exc) from None
         try:  # a read-only folder, most likely: said of the database, as the database would fail
             probe_writable(database)
         except sqlite3.Error as error:

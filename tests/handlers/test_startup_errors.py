@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -244,6 +245,43 @@ async def test_a_database_in_a_read_only_folder(request: pytest.FixtureRequest, 
     why = "unable to open database file" if case == "new" else "attempt to write a readonly database"
     assert line == (f"database {folder / 'kc.db'} cannot be opened or written: {why} "
                     "(check the file, its folder, their owner and permissions)"), outcome.stderr
+    assert outcome.returncode == 1
+
+
+def unshared_mounts() -> bool:
+    """Whether this user may mount in a namespace of its own (root, or user namespaces enabled)."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+READ_ONLY_FILESYSTEM = """
+set -e
+mount -t tmpfs tmpfs "$1"
+printf 'database: %s/kc.db\\ncatalogue: %s\\ntelegram: {base_url: "%s"}\\n' "$1" "$2" "$4" > "$1/cfg.yaml"
+env -u TELEGRAM_BOT_TOKEN "$3" -m handlers.cli run --config "$1/cfg.yaml" < /dev/null > /dev/null 2>&1  # the console
+mount -o remount,ro "$1"
+exec "$3" -m handlers.cli run --config "$1/cfg.yaml" < /dev/null
+"""
+
+
+async def test_a_database_on_a_read_only_filesystem(tmp_path: Path) -> None:
+    """The file system remounted read-only under an existing database (a disk error does that)."""
+    if not unshared_mounts():
+        pytest.skip("cannot mount in a namespace of its own here: a read-only file system cannot be made")
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    process = await asyncio.create_subprocess_exec(
+        "unshare", "--user", "--map-root-user", "--mount", "sh", "-c", READ_ONLY_FILESYSTEM, "sh", str(mount),
+        str(CATALOGUE), sys.executable, f"http://127.0.0.1:{free_port()}/bot",  # nothing listens: never the network
+        cwd=REPO, env=environment(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=TELEGRAM),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    outcome = Outcome(int(process.returncode or 0), stderr.decode(), stdout.decode(), 0.0)
+    assert_clean(outcome)
+    assert outcome.problems == [f"database {mount / 'kc.db'} cannot be opened or written: Read-only file system "
+                                "(check the file, its folder, their owner and permissions)"], outcome.stderr
     assert outcome.returncode == 1
 
 
