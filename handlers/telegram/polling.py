@@ -174,7 +174,8 @@ class DurablePoller:
             except TelegramError as exc:
                 failures += 1
                 refusals = refusals + 1 if isinstance(exc, InvalidToken) else 0
-                if refusals >= REFUSALS_IN_A_ROW:
+                if refusals >= REFUSALS_IN_A_ROW:  # the token is refused: handlers/runner.py decides
+                    await self.drain()  # a restart replays what is unfinished: none of it may be running still
                     raise
                 delay = min(MAX_BACKOFF, 2.0**failures)
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
