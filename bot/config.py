@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from bot.delivery.settings import DeliveryConfig
 from bot.groups.policy import GroupPolicy, WatchMode
 from bot.locale import LANGUAGES
 from bot.matching.matcher import SIBLING_MARGIN, Thresholds
@@ -174,6 +175,7 @@ class Config:
     groups: GroupPolicy = field(default_factory=GroupPolicy)
     digest: DigestConfig = field(default_factory=DigestConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     # A person's private messages the bot answers in any minute; past it one notice, then silence.
     # 20: forwarding rumors one by one, or stepping through /them, stays far below it (the e2e
     # tests never send more than 8 a minute from one person); a flood costs at most 21 replies a minute.
@@ -352,7 +354,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         raise ConfigError(f"{origin}: must be a mapping of keys to values")
     top = _Reader(data, "", origin)
     top.check_known({"telegram", "zalo", "database", "catalogue", "owners", "officers", "officers_chat",
-                     "language", "matching", "groups", "digest", "log_level", "private_messages_per_minute",
+                     "language", "matching", "groups", "digest", "delivery", "log_level", "private_messages_per_minute",
                      "retention_days", "indicators", "signs", "http"})
     tg = top.section("telegram")
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout", "mode", "webhook_url", "secret_token",
@@ -411,6 +413,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         groups=groups,
         digest=parse_digest(top),
         http=parse_http(top.section("http")),
+        delivery=parse_delivery(top.section("delivery")),
         private_messages_per_minute=int(top.number("private_messages_per_minute", 20, 1, 1000)),
         retention_days=int(retention) if retention is not None else None,
         log_level=log_level,
@@ -440,6 +443,13 @@ def parse_zalo(section: _Reader, environ: Mapping[str, str]) -> ZaloConfig:
         quota_warning=section.number("quota_warning", 0.8, 0.01, 1),
         poll_timeout=int(section.number("poll_timeout", 30, 1, 60)),
     )
+
+
+def parse_delivery(section: _Reader) -> DeliveryConfig:
+    section.check_known({"give_up_hours", "shutdown_seconds"})
+    defaults = DeliveryConfig()
+    return DeliveryConfig(section.number("give_up_hours", defaults.give_up_hours, 0.1, 24 * 30),
+                          section.number("shutdown_seconds", defaults.shutdown_seconds, 1, 300))
 
 
 def parse_http(section: _Reader) -> HttpConfig:

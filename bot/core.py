@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, Rumor, load_catalogue
 from bot.checking import Checker
 from bot.config import Config, SemanticConfig
+from bot.delivery.outbox import Outbox
 from bot.desk.entries import EntryDesk
+from bot.desk.followups import settle_follow_up
 from bot.desk.officers import OfficerDesk
 from bot.groups.watch import GroupWatch
 from bot.images.check import ImageChecker, open_image_checker
@@ -48,6 +51,7 @@ class Core:
     groups: GroupWatch | None = None  # needs storage: settings and the warning history live there
     privacy: Privacy | None = None  # retention and /quen work on the database
     images: ImageChecker | None = None  # screenshots and photos (bot/images)
+    outbox: Outbox | None = None  # what the bot owes people, sent by each platform's sender (bot/delivery)
 
     @classmethod
     async def open(cls, config: Config, *, with_storage: bool = True) -> Core:
@@ -61,6 +65,8 @@ class Core:
         checker = Checker(matcher, storage.reports if storage else None, config.language, signs)
         core = cls(config, catalogue, matcher, checker, storage)
         if storage is not None:
+            core.outbox = Outbox(storage)
+            core.outbox.listeners.append(functools.partial(settle_follow_up, storage))
             core.officers = OfficerDesk(config, shipped, catalogue, storage, matcher, core.apply_catalogue)
             core.groups = GroupWatch(watch_matcher(matcher), storage, config.groups, config.language, signs)
             core.privacy = Privacy(storage, config.retention_days, config.language)

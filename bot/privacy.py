@@ -21,6 +21,7 @@ from bot.store.values import utcnow
 # (Telegram redelivers only what was not acknowledged, within seconds), short enough that the raw
 # messages it holds do not outlive the reports made of them.
 INBOX_KEPT = dt.timedelta(days=1)
+OUTBOX_KEPT = dt.timedelta(days=8)  # a week of figures, and the day the digest runs
 FORGET_PREFIX = "v1:quen:"
 FORGET_PATTERN = r"^v\d+:quen:"  # every /quen payload, current or stale, goes to its handler
 
@@ -51,6 +52,8 @@ class Privacy:
         now = now or utcnow()
         reports = await self.storage.reports.purge_before(now - self.retention) if self.retention else 0
         updates = await self.storage.inbox.purge(now - INBOX_KEPT)
+        # settled messages are kept for the weekly figures (/thongke counts the undeliverable ones)
+        await self.storage.outbox.purge(now - OUTBOX_KEPT)
         return Purged(reports, updates)
 
     async def ask_forget(self, platform: str, user_id: str) -> Reply:

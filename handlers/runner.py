@@ -132,6 +132,8 @@ async def serve_owned(config: Config, stop: asyncio.Event) -> None:
         log.warning("catalogue %s has no published entry: every message will be answered as unknown",
                     config.catalogue)
     core.checker.observers.append(METRICS.observe_check)
+    if core.outbox is not None:
+        core.outbox.listeners.append(METRICS.observe_delivery)
     runs: list[Coroutine[Any, Any, None]] = []
     if config.http.listen is not None:
         from handlers.http.server import serve_http

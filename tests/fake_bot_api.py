@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.faults import SendFaults
 from tests.local_server import LocalApiServer
 
 TOKEN = "123456789:AAF-fake-token_for-tests"
@@ -152,6 +153,7 @@ class FakeBotApi(LocalApiServer):
         self.blocked: set[int] = set()  # chats of users who blocked the bot: sending there is refused (403)
         self.files: dict[str, bytes] = {}  # file_id -> content, served by getFile and the file URL
         self.broken_files: set[str] = set()  # file ids whose download answers 500 (getFile still works)
+        self.faults: SendFaults | None = None  # a flaky network and Telegram's 429s on sends (tests/faults.py)
         # Faults of a token shared or revoked, while set: getUpdates answers 409 Conflict as when another
         # process polls the token (counted in `conflicts`); every call answers 401 as for a revoked token
         # (counted in `refusals`, with the calls of a token that is not this one).
@@ -250,6 +252,21 @@ class FakeBotApi(LocalApiServer):
         if self.fail_next.get(method, 0) > 0:
             self.fail_next[method] -= 1
             return self._error(500, "Internal Server Error: injected")
+        if self.faults is not None and method in SENDING:
+            chat = str(params.get("chat_id"))
+            fault = self.faults.fault_for(chat)
+            if fault == "429":
+                wait = self.faults.wait_asked(chat)
+                return web.json_response({"ok": False, "error_code": 429, "parameters": {"retry_after": wait},
+                                          "description": f"Too Many Requests: retry after {wait}"}, status=429)
+            if fault in ("500", "502"):
+                return self._error(int(fault), "Internal Server Error" if fault == "500" else "Bad Gateway")
+            if fault == "reset":  # dropped before Telegram read it: the message was not sent
+                assert request.transport is not None
+                request.transport.abort()
+                raise asyncio.CancelledError
+            if fault == "slow":
+                await self.faults.slow_answer()
         if method in SENDING and int(params.get("chat_id") or 0) in self.blocked:
             return self._error(403, "Forbidden: bot was blocked by the user")
         handler = getattr(self, f"_api_{method}", None)

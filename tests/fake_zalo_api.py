@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.faults import SendFaults
 from tests.local_server import LocalApiServer
 
 TOKEN = "2741983650123456789:ZaLoFakeSecret-for_tests"
@@ -59,6 +60,7 @@ class FakeZaloApi(LocalApiServer):
         self.redeliver = False  # deliver every update a second time, as Zalo sometimes does
         self._queue: list[dict[str, Any]] = []
         self.files: dict[str, bytes] = {}  # name -> content, served at file_url(name) like Zalo's CDN
+        self.faults: SendFaults | None = None  # a flaky network on sends (tests/faults.py)
         # Faults, while set: every call answers `outage` (500, 502: Zalo down); a method of `refuse`
         # answers its status (401, 404), as Zalo does for a token it does not know.
         self.outage: int | None = None
@@ -134,6 +136,16 @@ class FakeZaloApi(LocalApiServer):
                                    "can_join_groups": True})
         if method == "getUpdates":
             return await self._get_updates(call)
+        if method == "sendMessage" and self.faults is not None:
+            fault = self.faults.fault_for(str(params.get("chat_id")))
+            if fault in ("429", "500", "502"):
+                return self._error(call, int(fault), "injected fault")
+            if fault == "reset":
+                assert request.transport is not None
+                request.transport.abort()
+                raise asyncio.CancelledError
+            if fault == "slow":
+                await self.faults.slow_answer()
         if method == "sendMessage":
             text = params.get("text")
             if not isinstance(text, str) or not 1 <= len(text) <= MESSAGE_LIMIT or not params.get("chat_id"):

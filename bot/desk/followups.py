@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bot.catalogue import Catalogue, Rumor
 from bot.checking import ChatType, format_date, source_paragraphs, verdict_label
+from bot.delivery.outbox import Delivery, Ending, Kind, Outbox
 from bot.desk.clock import VIETNAM
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply, bold, italic, shorten
+from bot.store.outbox import Owed
 from bot.store.reports import ReportRow
 from bot.store.storage import Storage
 from bot.store.values import utcnow
@@ -32,9 +35,10 @@ FOLLOW_UP_WITHIN = dt.timedelta(days=30)
 QUESTION_PREVIEW = 200
 
 class Outcome(StrEnum):
+    QUEUED = "queued"  # in the outbox: the sender settles it as sent, blocked or failed
     SENT = "sent"
     BLOCKED = "blocked"  # the person blocked the bot, or it was removed from the group
-    FAILED = "failed"  # the platform refused for another reason; not retried
+    FAILED = "failed"  # the platform refused for another reason, or it could not be delivered for a day
     REPEATED = "repeated"  # this chat was already told about this entry
     ANSWERED = "answered"  # the bot had answered with this very entry (an officer confirmed a disputed answer)
     EXPIRED = "expired"  # asked more than FOLLOW_UP_WITHIN ago
@@ -52,13 +56,32 @@ class FollowUp:
     reply: Reply
     reply_to: str | None  # the platform's id of the (latest) question, to answer under it
 
+    @property
+    def ref(self) -> dict[str, Any]:
+        """What its delivery settles (`settle_follow_up`): the questions it answers."""
+        return {"follow_up": list(self.report_ids)}
 
-Send = Callable[[FollowUp], Awaitable[Outcome]]
+
+# The adapter's part: a follow-up as the messages its platform takes, `ref` on the last one.
+Render = Callable[[FollowUp], Sequence[Owed]]
+ENDINGS = {Ending.SENT: Outcome.SENT, Ending.BLOCKED: Outcome.BLOCKED, Ending.REFUSED: Outcome.FAILED,
+           Ending.DEAD: Outcome.FAILED}
+
+
+async def settle_follow_up(storage: Storage, delivery: Delivery) -> None:
+    """The outbox's listener: a follow-up's delivery ended; record how, on every question it answers."""
+    ref = delivery.message.ref or {}
+    report_ids = ref.get("follow_up")
+    if delivery.message.kind == Kind.FOLLOW_UP.value and isinstance(report_ids, list):
+        outcome = ENDINGS[delivery.ending]
+        await storage.follow_ups.settle([int(i) for i in report_ids], outcome.value)
+        log.info("follow-up to %s:%s: %s", delivery.message.platform, delivery.message.chat_id, outcome.value)
 
 
 class FollowUpDesk:
-    def __init__(self, storage: Storage, catalogue: Callable[[], Catalogue], language: str = "vi") -> None:
-        self.storage = storage
+    def __init__(self, outbox: Outbox, catalogue: Callable[[], Catalogue], language: str = "vi") -> None:
+        self.outbox = outbox
+        self.storage = outbox.storage
         self.catalogue = catalogue  # the current one: officers may have just created the entry
         self.locale: Locale = get_locale(language)
         self._locks: dict[str, asyncio.Lock] = {}
@@ -97,25 +120,26 @@ class FollowUpDesk:
             return Outcome.REPEATED
         return None
 
-    async def deliver(self, platform: str, send: Send) -> dict[Outcome, int]:
-        """Send every due follow-up on `platform`, one at a time, and record each outcome. One failed
-        or blocked chat never stops the others. Deliveries on one platform take turns, so a question
-        is never followed up twice by two links made at the same moment."""
+    async def deliver(self, platform: str, render: Render) -> int:
+        """Owe every due follow-up on `platform`; return how many. Each goes into the outbox in the
+        same transaction as the record that it is owed, so it is owed exactly once (the sender records
+        how it ended). Deliveries on one platform take turns, so a question is never followed up twice
+        by two links made at the same moment."""
         lock = self._locks.setdefault(platform, asyncio.Lock())
-        counts: dict[Outcome, int] = {}
+        owed = 0
         async with lock:
             for follow_up in await self.due(platform):
-                try:
-                    outcome = await send(follow_up)
-                except Exception:
-                    log.exception("follow-up to %s:%s failed", platform, follow_up.chat_id)
-                    outcome = Outcome.FAILED
-                await self.storage.follow_ups.record(follow_up.report_ids, platform, follow_up.chat_id,
-                                                    follow_up.rumor_id, outcome.value)
-                log.info("follow-up to %s:%s about %s: %s", platform, follow_up.chat_id, follow_up.rumor_id,
-                         outcome.value)
-                counts[outcome] = counts.get(outcome, 0) + 1
-        return counts
+                messages = render(follow_up)
+
+                async def steps(follow_up: FollowUp = follow_up, messages: Sequence[Owed] = messages) -> None:
+                    await self.outbox.owe_now(messages)
+                    await self.storage.follow_ups.record(follow_up.report_ids, platform, follow_up.chat_id,
+                                                        follow_up.rumor_id, Outcome.QUEUED.value)
+
+                await self.storage.db.atomic(steps)
+                log.info("follow-up to %s:%s about %s: queued", platform, follow_up.chat_id, follow_up.rumor_id)
+                owed += 1
+        return owed
 
     def reply(self, rumor: Rumor, question: ReportRow) -> Reply:
         """The follow-up: the question quoted back, then the verdict and the official source."""

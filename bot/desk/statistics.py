@@ -62,6 +62,8 @@ class Statistics:
     votes_up: int = 0
     votes_down: int = 0
     follow_ups_sent: int = 0
+    undelivered: int = 0  # messages given up after a day of failed tries (dead letters), in the period
+    unsent: int = 0  # messages owed and not yet delivered, now
     top: tuple[EntryFigures, ...] = ()
     daily: dict[str, tuple[int, ...]] = field(default_factory=dict)  # entry -> count per day
 
@@ -121,6 +123,7 @@ class StatisticsDesk:
         )
         groups = await self.officers.pending_groups() if self.officers is not None else []
         follow_ups = await self.storage.statistics.follow_up_outcomes(since)
+        outbox = await self.storage.outbox.counts(since)
         return Statistics(
             days=days, first_day=first_day, last_day=last_day,
             asked=sum(n for (kind, _), n in totals.items() if kind == "asked"),
@@ -133,6 +136,8 @@ class StatisticsDesk:
             votes_up=sum(up for up, _ in votes.values()),
             votes_down=sum(down for _, down in votes.values()),
             follow_ups_sent=follow_ups.get("sent", 0),
+            undelivered=outbox.get("dead", 0),
+            unsent=outbox.get("pending", 0) + outbox.get("sending", 0),
             top=top,
             daily={r: tuple(daily[r]) for r in ranked},
         )
@@ -150,6 +155,8 @@ class StatisticsDesk:
             t("stats.feedback", up=stats.votes_up, down=stats.votes_down),
             t("stats.follow_ups", sent=stats.follow_ups_sent),
         ]
+        if stats.undelivered or stats.unsent:  # a healthy network shows nothing here
+            lines.append(t("stats.delivery", dead=stats.undelivered, unsent=stats.unsent))
         paragraphs = [Paragraph.of(bold(t(headline_key)), "\n", italic(period)), Paragraph.of("\n".join(lines))]
         if stats.top:
             paragraphs.append(Paragraph.of(bold(t("stats.top"))))

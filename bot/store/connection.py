@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import logging
 import sqlite3
@@ -204,21 +205,33 @@ class Database:
     # -- transactions -------------------------------------------------------------------------------
 
     async def run(self, operation: Callable[[], Awaitable[R]]) -> R:
-        """Run one store operation inside the shared write transaction; return once it is durable."""
+        """Run one store operation inside the shared write transaction; return once it is durable.
+        Called from inside another operation of the same task, it joins that one (see `atomic`)."""
+        if _INSIDE.get() == (self, asyncio.current_task()):
+            return await operation()
         async with self._lock:
             if not self._connection.in_transaction:
                 await self._while_busy("BEGIN IMMEDIATE")
             await self._connection.execute("SAVEPOINT operation")
+            inside = _INSIDE.set((self, asyncio.current_task()))
             try:
                 result = await operation()
             except BaseException:
                 await self._connection.execute("ROLLBACK TO operation")
                 await self._connection.execute("RELEASE operation")
                 raise
+            finally:
+                _INSIDE.reset(inside)
             await self._connection.execute("RELEASE operation")
             committed = self._commit_soon()
         await asyncio.shield(committed)
         return result
+
+    async def atomic(self, steps: Callable[[], Awaitable[R]]) -> R:
+        """Run `steps` — operations of several stores — as one operation: all of them are durable
+        together, or none is (a decision and the messages it owes, say). Only the calling task joins:
+        a task it starts runs its own operations."""
+        return await self.run(steps)
 
     def _commit_soon(self) -> asyncio.Future[None]:
         """The commit that will cover what was just written (called with the lock held)."""
@@ -304,6 +317,9 @@ class Database:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# The database and task running an operation now, so that an operation it calls joins it.
+_INSIDE: contextvars.ContextVar[tuple[Database, asyncio.Task[Any] | None] | None] = contextvars.ContextVar(
+    "inside_operation", default=None)
 
 
 class Store:

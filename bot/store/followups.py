@@ -27,9 +27,10 @@ class FollowUpStore(Store):
 
     @operation
     async def sent_before(self, platform: str, chat_id: str, rumor_id: str) -> bool:
-        """Whether this chat was already sent a follow-up about this entry."""
+        """Whether this chat was already sent (or is owed) a follow-up about this entry."""
         return await self.db.fetch_value(
-            "SELECT 1 FROM follow_ups WHERE platform = ? AND chat_id = ? AND rumor_id = ? AND outcome = 'sent'",
+            "SELECT 1 FROM follow_ups WHERE platform = ? AND chat_id = ? AND rumor_id = ? "
+            "AND outcome IN ('sent', 'queued')",
             (platform, chat_id, rumor_id),
         ) is not None
 
@@ -41,4 +42,12 @@ class FollowUpStore(Store):
             """INSERT INTO follow_ups (report_id, platform, chat_id, rumor_id, outcome, decided_at)
                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING""",
             [(report_id, platform, chat_id, rumor_id, outcome, now) for report_id in report_ids],
+        )
+
+    @operation
+    async def settle(self, report_ids: Sequence[int], outcome: str) -> None:
+        """A queued follow-up's delivery ended: `sent`, `blocked` or `failed`."""
+        await self.db.execute_many(
+            "UPDATE follow_ups SET outcome = ?, decided_at = ? WHERE report_id = ? AND outcome = 'queued'",
+            [(outcome, utcnow().isoformat(), report_id) for report_id in report_ids],
         )

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Sequence
 
 from bot.store.connection import Store, operation
 from bot.store.values import utc_text, utcnow
+
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # json.loads joins valid pairs, so any left is alone
+
+
+def stored_form(update: object) -> str:
+    """An update as the inbox keeps it: JSON text that SQLite and UTF-8 accept."""
+    return LONE_SURROGATE.sub("\ufffd", json.dumps(update, ensure_ascii=False))
 
 
 class InboxStore(Store):
@@ -55,12 +64,3 @@ class InboxStore(Store):
         return await self.db.execute(
             "DELETE FROM inbox WHERE done_at IS NOT NULL AND received_at < ?", (utc_text(older_than),)
         )
-
-    @operation
-    async def mark_seen(self, platform: str, update_key: str) -> bool:
-        """Record that an update was taken in; False when it had been already (a redelivery)."""
-        return await self.db.fetch_value(
-            "INSERT INTO seen_updates (platform, update_key, seen_at) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING RETURNING 1",
-            (platform, update_key, utcnow().isoformat()),
-        ) is not None

@@ -206,6 +206,27 @@ MIGRATIONS: Sequence[str] = (
         UNIQUE (rumor_id, hashes)
     );
     """,
+    # 10: the outbox — every message the bot owes someone, written with the decision that owes it and
+    # sent by the platform's sender (bot/delivery); a chat's messages leave in id order
+    """
+    CREATE TABLE outbox (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        platform     TEXT NOT NULL,
+        chat_id      TEXT NOT NULL,
+        kind         TEXT NOT NULL,            -- answer | warning | notification | follow_up | digest | notice
+        payload      TEXT NOT NULL,            -- JSON: the message as the platform's sender sends it
+        ref          TEXT,                     -- JSON: what its delivery settles (a follow-up's reports)
+        owed_at      TEXT NOT NULL,
+        not_before   TEXT NOT NULL,            -- no attempt before: Telegram's retry_after, the back-off
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        status       TEXT NOT NULL DEFAULT 'pending',  -- pending | sending | sent | refused | dead
+        claimed_until TEXT,                    -- while sending: a claim older than this was a crashed sender's
+        last_error   TEXT,
+        done_at      TEXT
+    );
+    CREATE INDEX outbox_open ON outbox (platform, chat_id, id) WHERE status IN ('pending', 'sending');
+    CREATE INDEX outbox_done ON outbox (status, done_at);
+    """,
 )
 
 

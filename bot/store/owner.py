@@ -1,7 +1,7 @@
 """One bot per database: `kiemchung run` holds an exclusive lock beside the file for as long as it runs.
 
-The inbox hands every unfinished update to the process that starts (and the outbox will hand it what
-is owed): two bots on one file would each replay what the other is handling, and answer it twice.
+The inbox hands every unfinished update to the process that starts, and the outbox every unsent
+message: two bots on one file would each replay what the other is handling, and send it twice.
 The lock is flock(2) on `<database>.lock`: the kernel releases it when the process ends, however it
 ends (SIGKILL, a power cut), so a lock file left behind never blocks the next start. The holder's pid
 is written in the file, for the line that refuses a second bot. Other subcommands (console, export,

@@ -14,6 +14,7 @@ from bot.store.groups import GroupSettingsStore
 from bot.store.images import ImageStore
 from bot.store.inbox import InboxStore
 from bot.store.migrations import migrate
+from bot.store.outbox import OutboxStore
 from bot.store.quota import QuotaStore
 from bot.store.reports import ReportStore
 from bot.store.reviews import ReviewStore
@@ -39,6 +40,7 @@ class Storage:
         self.groups = GroupSettingsStore(db)
         self.statistics = StatisticsStore(db)
         self.images = ImageStore(db)
+        self.outbox = OutboxStore(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:

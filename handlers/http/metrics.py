@@ -12,6 +12,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.checking import Answer
+from bot.delivery.outbox import Delivery
 
 # Check latency buckets in seconds: a lexical check takes ~2 ms and the semantic signal ~0.13 s on
 # one core (bench/README.md); past a second something waits (the database, a busy CPU).
@@ -34,6 +35,11 @@ class Metrics:
                                      registry=self.registry)
         self.inbox_backlog = Gauge("kiemchung_inbox_backlog", "Updates stored but not yet handled",
                                    ["platform"], registry=self.registry)
+        self.deliveries = Counter("kiemchung_deliveries", "Owed messages whose delivery ended, by how: sent, "
+                                  "blocked, refused, dead (given up after retrying)", ["platform", "ending"],
+                                  registry=self.registry)
+        self.outbox = Gauge("kiemchung_outbox_messages", "Owed messages not yet delivered (pending, sending) and "
+                            "dead letters of the last day", ["status"], registry=self.registry)
         self.contacts: dict[str, float] = {}  # platform -> time.time() of its last successful API contact
 
     def contact(self, platform: str) -> None:
@@ -43,6 +49,10 @@ class Metrics:
         """The checker's observer (bot/checking.py)."""
         self.answers.labels(answer.band.value).inc()
         self.check_seconds.observe(seconds)
+
+    async def observe_delivery(self, delivery: Delivery) -> None:
+        """The outbox's listener (bot/delivery/outbox.py)."""
+        self.deliveries.labels(delivery.message.platform, delivery.ending.value).inc()
 
     def text(self) -> bytes:
         return generate_latest(self.registry)

@@ -89,6 +89,9 @@ def health_app(core: Core, metrics: Metrics = METRICS) -> web.Application:
             for platform, count in counts.items():
                 metrics.inbox_backlog.labels(platform).set(count)
             metrics.reports_pending.set(await core.storage.reviews.pending_count())
+            outbox = await core.storage.outbox.counts(dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+            for status in ("pending", "sending", "dead"):
+                metrics.outbox.labels(status).set(outbox.get(status, 0))
         return web.Response(body=metrics.text(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application()

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatType as TgChatType
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -23,17 +23,21 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.checking import notice
 from bot.config import TOKEN_ENV
 from bot.core import Core
+from bot.delivery.sender import Sender, policy_for
 from bot.groups.settings import PAYLOAD_PATTERN
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
 from bot.privacy import FORGET_PATTERN
 from bot.store.connection import DatabaseUnavailable
 from handlers.http.metrics import METRICS
+from handlers.shutdown import handlers_deadline, sends_deadline
 from handlers.startup import StartupError, Stopped, until_reachable
+from handlers.telegram.delivery import CONNECT_TIMEOUT, OutboxBot, TelegramTransport, bot_request
 from handlers.telegram.feedback import FEEDBACK_BUTTONS, FeedbackHandlers
 from handlers.telegram.flood import PrivateFloodGate
 from handlers.telegram.groups import GroupHandlers, MentionsBot
@@ -71,11 +75,17 @@ class TelegramAdapter:
         await send_reply(message, answer.reply)
 
     async def on_error(self, update: object, context: Context) -> None:
+        if isinstance(context.error, NetworkError | RetryAfter) and not isinstance(context.error, BadRequest):
+            # a call made at once (a button's toast, an edit) met the network or Telegram's limits: the
+            # person's answers are in the outbox, so they hear nothing of it, least of all "error"
+            log.warning("a Bot API call of a handler failed: %s", context.error)
+            METRICS.send_failures.labels("telegram").inc()
+            return
         if isinstance(context.error, DatabaseUnavailable):  # known (locked for too long, read-only): one line
             log.error("error while handling an update: %s", context.error)
         else:
             log.error("error while handling an update", exc_info=context.error)
-        if isinstance(context.error, TelegramError):  # a Bot API call of a handler failed: mostly a send
+        if isinstance(context.error, TelegramError):  # a Bot API call of a handler was refused
             METRICS.send_failures.labels("telegram").inc()
         if isinstance(update, Update) and update.effective_message is not None:
             chat = update.effective_chat
@@ -163,15 +173,23 @@ ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY,
 
 
 def build_application(core: Core) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The real Application: rate limiter, base_url from config, every handler registered."""
+    """The real Application: its bot owes messages to the core's outbox (handlers/telegram/delivery.py),
+    rate limiter, base_url from config, every handler registered."""
     settings = core.config.telegram
     adapter = TelegramAdapter(core)
+    bot = OutboxBot(
+        settings.token,
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=bot_request(),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, connect_timeout=CONNECT_TIMEOUT),
+        # max_retries=0: a 429 reaches the sender, which holds back only that chat (see delivery.py)
+        rate_limiter=AIORateLimiter(max_retries=0),
+        outbox=core.outbox,
+    )
     application = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .bot(bot)
         .updater(None)  # handlers/telegram/polling.py polls instead, through a durable inbox
         .build()
     )
@@ -198,18 +216,29 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
             except TelegramError as exc:
                 log.warning("could not publish the command list: %s", exc)
             await application.start()
+            assert core.outbox is not None
+            sender = Sender(core.outbox, TelegramTransport(application.bot), policy_for(core.config.delivery))
+            sending = asyncio.Event()  # set once the handlers are done: the sender stops taking messages
+            sender_task = asyncio.create_task(sender.run(sending), name="telegram-sender")
             try:
-                handler = DurablePoller(application, core.storage, settings.poll_timeout, ALLOWED_UPDATES)
+                handler = DurablePoller(application, core.storage, core.outbox, settings.poll_timeout,
+                                        ALLOWED_UPDATES)
                 if settings.mode == "webhook":
-                    await serve_webhook(application, handler, settings, ALLOWED_UPDATES, stop)
+                    await serve_webhook(application, handler, settings, ALLOWED_UPDATES, stop,
+                                        handlers_deadline(core.config))
                     return
                 try:  # a webhook left by webhook mode would make every getUpdates fail (409)
                     await application.bot.delete_webhook()
                 except TelegramError as exc:
                     log.warning("could not delete the webhook: %s", exc)
                 log.info("Telegram: polling as @%s", application.bot.username)
-                await handler.run(stop)
+                await handler.run(stop, drain_seconds=handlers_deadline(core.config))
             finally:
+                sending.set()
+                await sender_task
+                left = await sender.finish(sends_deadline(core.config))
+                if left:
+                    log.info("Telegram: %d send(s) under way at shutdown are resent at the next start", left)
                 await application.stop()
     except InvalidToken:
         raise StartupError(f"Telegram refused the token (401): check {TOKEN_ENV}") from None

@@ -13,22 +13,24 @@ import logging
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.checking import notice
 from bot.core import Core
+from bot.delivery.outbox import Kind
 from bot.desk.clock import VIETNAM
 from bot.desk.entries import LinkListener
 from bot.desk.exports import ExportFormat, export_catalogue
 from bot.desk.feedback import FeedbackDesk
-from bot.desk.followups import FollowUp, FollowUpDesk, Outcome
+from bot.desk.followups import FollowUp, FollowUpDesk
 from bot.desk.statistics import Statistics, StatisticsDesk, parse_days
 from bot.locale import Locale
 from bot.replies import Button, Paragraph, Reply
+from bot.store.outbox import Owed
 from bot.votes import PAYLOAD_PATTERN
+from handlers.telegram.delivery import file_message, owe, text_messages
 from handlers.telegram.messages import PLATFORM, Context, send_reply, send_to_chat
 from handlers.telegram.officers import TOAST_LIMIT, actor_of, command_name, command_text
 from handlers.telegram.render import render_html
@@ -56,7 +58,8 @@ class FeedbackHandlers:
         self.locale = locale
         language = core.config.language
         self.feedback = FeedbackDesk(core.storage, core.officers, language)
-        self.follow_ups = FollowUpDesk(core.storage, lambda: core.catalogue, language)
+        assert core.outbox is not None
+        self.follow_ups = FollowUpDesk(core.outbox, lambda: core.catalogue, language)
         self.statistics = StatisticsDesk(core.storage, core.officers, core.catalogue, language)
         self._titles: dict[int, str] = {}
 
@@ -89,10 +92,7 @@ class FeedbackHandlers:
         return InlineKeyboardMarkup([*kept, fresh])
 
     async def post(self, context: Context, chat_id: int, reply: Reply) -> None:
-        try:
-            await send_to_chat(context.bot, chat_id, reply)
-        except TelegramError:
-            log.warning("could not post to the officers' chat", exc_info=True)
+        await send_to_chat(context.bot, chat_id, reply, kind=Kind.NOTIFICATION)
 
     # -- follow-ups ------------------------------------------------------------------------------------
     def link_listener(self, application: Application[Any, Any, Any, Any, Any, Any]) -> LinkListener:
@@ -103,21 +103,13 @@ class FeedbackHandlers:
         return linked
 
     async def deliver(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        async def send(follow_up: FollowUp) -> Outcome:
+        def render(follow_up: FollowUp) -> list[Owed]:
             reply_to = int(follow_up.reply_to) if follow_up.reply_to and follow_up.reply_to.isdigit() else None
-            try:
-                # through the application's AIORateLimiter: many askers cannot exceed Telegram's limits
-                await send_to_chat(application.bot, int(follow_up.chat_id), follow_up.reply, reply_to=reply_to)
-            except Forbidden:
-                return Outcome.BLOCKED
-            except TelegramError as exc:
-                log.warning("follow-up to %s failed: %s", follow_up.chat_id, exc)
-                return Outcome.FAILED
-            return Outcome.SENT
+            return text_messages(int(follow_up.chat_id), follow_up.reply, Kind.FOLLOW_UP, reply_to, follow_up.ref)
 
-        counts = await self.follow_ups.deliver(PLATFORM, send)
-        if counts:
-            log.info("follow-ups: %s", ", ".join(f"{k.value} {v}" for k, v in counts.items()))
+        owed = await self.follow_ups.deliver(PLATFORM, render)
+        if owed:
+            log.info("follow-ups: %d owed", owed)
 
     async def deliver_job(self, context: Context) -> None:
         await self.deliver(context.application)
@@ -141,7 +133,7 @@ class FeedbackHandlers:
         await send_reply(message, self.statistics.reply(stats))
         await self.send_chart(context, message.chat_id, stats)
 
-    async def send_chart(self, context: Context, chat_id: int, stats: Statistics) -> None:
+    async def send_chart(self, context: Context, chat_id: int, stats: Statistics, kind: Kind = Kind.ANSWER) -> None:
         chart = self.statistics.chart(stats)
         if chart is None:
             return
@@ -149,8 +141,7 @@ class FeedbackHandlers:
 
         png = await asyncio.to_thread(render_daily_chart, chart)  # ~0.5 s of CPU: off the event loop
         caption = render_html(caption_of(self.locale.t("stats.chart.caption", days=stats.days)))[0]
-        await context.bot.send_photo(chat_id, photo=InputFile(png, filename=f"thongke-{stats.days}.png"),
-                                     caption=caption, parse_mode=ParseMode.HTML)
+        await owe(context.bot, [file_message(chat_id, kind, "photo", png, f"thongke-{stats.days}.png", caption)])
 
     async def digest(self, context: Context) -> None:
         """The weekly digest in the officers' chat: last week's figures and chart."""
@@ -158,11 +149,8 @@ class FeedbackHandlers:
         if chat is None:
             return
         stats = await self.statistics.gather(7)
-        try:
-            await send_to_chat(context.bot, chat, self.statistics.reply(stats, "stats.digest"))
-            await self.send_chart(context, chat, stats)
-        except TelegramError:
-            log.warning("could not post the weekly digest", exc_info=True)
+        await send_to_chat(context.bot, chat, self.statistics.reply(stats, "stats.digest"), kind=Kind.DIGEST)
+        await self.send_chart(context, chat, stats, Kind.DIGEST)
 
     def schedule(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """The start-up follow-up pass and, with an officers' chat, the weekly digest (JobQueue)."""
@@ -197,10 +185,9 @@ class FeedbackHandlers:
         data = export_catalogue(catalogue, form).encode("utf-8")
         caption = self.locale.t("export.caption", format=form.value, count=len(catalogue.rumors),
                                 date=today.strftime("%d/%m/%Y"))
-        await context.bot.send_document(
-            message.chat_id, document=InputFile(data, filename=f"kiemchung-{today:%Y%m%d}.{form.suffix}"),
-            caption=render_html(caption_of(caption))[0], parse_mode=ParseMode.HTML,
-        )
+        await owe(context.bot, [file_message(message.chat_id, Kind.ANSWER, "document", data,
+                                             f"kiemchung-{today:%Y%m%d}.{form.suffix}",
+                                             render_html(caption_of(caption))[0])])
 
     # -- group titles, for statistics ------------------------------------------------------------------
     async def remember_title(self, update: Update, context: Context) -> None:

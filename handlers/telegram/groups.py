@@ -20,6 +20,7 @@ from telegram.ext import filters
 
 from bot.checking import ReportKind, notice
 from bot.core import Core
+from bot.delivery.outbox import Kind
 from bot.groups.limiter import Admission, CheckLimiter
 from bot.groups.policy import SUBSTANTIVE_WORDS, QuestionTarget, Sighting, question_target
 from bot.groups.settings import mode_changed_reply, parse_mode, parse_mode_payload
@@ -184,7 +185,7 @@ class GroupHandlers:
         if outcome.decision.records:
             log.info("group %s message %s: %s", message.chat_id, message.message_id, outcome.decision.reason)
         if outcome.reply is not None:
-            await send_reply(message, outcome.reply)
+            await send_reply(message, outcome.reply, kind=Kind.WARNING)
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -291,7 +292,7 @@ class GroupHandlers:
             log.info("group %s: joined as the new id of a migrated group; no introduction", change.chat.id)
             return
         log.info("joined group %s (%s)", change.chat.id, new.status)
-        await send_to_chat(context.bot, change.chat.id, reply)
+        await send_to_chat(context.bot, change.chat.id, reply, kind=Kind.NOTICE)
 
     async def migrated(self, update: Update, context: Context) -> None:
         """A group became a supergroup: Telegram says so in the old chat and in the new one."""

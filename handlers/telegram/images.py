@@ -16,6 +16,7 @@ from telegram.ext import filters
 
 from bot.checking import Answer, CheckRequest, ReportKind, notice
 from bot.core import Core
+from bot.delivery.outbox import Kind
 from bot.desk.rights import Actor
 from bot.groups.limiter import Admission
 from bot.groups.policy import Sighting, WatchMode
@@ -122,7 +123,7 @@ class ImageHandlers:
         sighting = Sighting(replace(request, text=joined(reading.text, request.text)), message.date)
         outcome = await groups.watch(sighting, dt.datetime.now(dt.UTC), result)
         if outcome.reply is not None:
-            await send_reply(message, outcome.reply)
+            await send_reply(message, outcome.reply, kind=Kind.WARNING)
 
     async def photo_claim(self, message: Message, context: Context) -> tuple[str, bytes | None]:
         """The text read in the message's image (the claim of /them under a photo) and the image itself."""

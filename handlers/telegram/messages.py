@@ -11,27 +11,25 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     MessageOrigin,
     MessageOriginChannel,
     MessageOriginChat,
     MessageOriginHiddenUser,
     MessageOriginUser,
-    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatType as TgChatType
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes, filters
 
 from bot.checking import ChatType, CheckRequest, ForwardOrigin
+from bot.delivery.outbox import Kind
 from bot.replies import Reply
-from handlers.telegram.render import render_html
+from handlers.telegram.delivery import NO_PREVIEW as NO_PREVIEW
+from handlers.telegram.delivery import PLATFORM as PLATFORM
+from handlers.telegram.delivery import owe, text_messages
 
-PLATFORM = "telegram"
 Context = ContextTypes.DEFAULT_TYPE
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Anything a person can send that carries no text we can read.
 MEDIA = (
     filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.AUDIO | filters.VOICE
@@ -95,27 +93,14 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_to_chat(bot: Bot, chat_id: int, reply: Reply, *, reply_to: int | None = None) -> list[Message]:
-    """Send `reply` to a chat, the first part as an answer to `reply_to`, split to fit Telegram's limits."""
-    chunks = render_html(reply)
-    sent: list[Message] = []
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        sent.append(await bot.send_message(
-            chat_id=chat_id,
-            text=chunk,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            reply_parameters=(
-                ReplyParameters(reply_to, allow_sending_without_reply=True)
-                if reply_to is not None and index == 0 else None
-            ),
-            reply_markup=keyboard(reply) if last else None,
-        ))
-    return sent
+async def send_to_chat(bot: Bot, chat_id: int, reply: Reply, *, reply_to: int | None = None,
+                       kind: Kind = Kind.ANSWER) -> None:
+    """Owe `reply` to a chat, the first part as an answer to `reply_to`: it is in the outbox when this
+    returns (with the update being handled, when there is one) and the sender delivers it."""
+    await owe(bot, text_messages(chat_id, reply, kind, reply_to))
 
 
-async def send_reply(message: Message, reply: Reply, *, quote: bool = True) -> list[Message]:
-    """Send `reply` in the message's chat, as an answer to it."""
-    return await send_to_chat(message.get_bot(), message.chat_id, reply,
-                              reply_to=message.message_id if quote else None)
+async def send_reply(message: Message, reply: Reply, *, quote: bool = True, kind: Kind = Kind.ANSWER) -> None:
+    """Owe `reply` in the message's chat, as an answer to it."""
+    await send_to_chat(message.get_bot(), message.chat_id, reply,
+                       reply_to=message.message_id if quote else None, kind=kind)

@@ -31,6 +31,7 @@ from telegram.warnings import PTBUserWarning
 from bot.catalogue import Verdict
 from bot.checking import Answer, CheckRequest, ReportListener, notice, verdict_label
 from bot.core import Core
+from bot.delivery.outbox import Kind
 from bot.desk.forms import parse_form
 from bot.desk.officers import OfficerDesk
 from bot.desk.payloads import Payload, parse_payload
@@ -341,14 +342,7 @@ class OfficerHandlers:
             chat = self.core.config.officers_chat
             if reply is None or chat is None:
                 return
-
-            async def post() -> None:
-                try:
-                    await send_to_chat(application.bot, chat, reply)
-                except TelegramError:
-                    log.warning("could not post report %s to the officers' chat", answer.report_id, exc_info=True)
-
-            # The person's answer does not wait for the officers' notification.
-            application.create_task(post(), name=f"notify-report-{answer.report_id}")
+            # owed with the person's answer, in the same transaction as the update's end
+            await send_to_chat(application.bot, chat, reply, kind=Kind.NOTIFICATION)
 
         return notify

@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,7 +33,9 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application
 
+from bot.delivery.outbox import Outbox
 from bot.store.connection import DatabaseUnavailable
+from bot.store.inbox import stored_form
 from bot.store.storage import Storage
 from handlers.http.metrics import METRICS
 from handlers.startup import back_off
@@ -51,12 +52,7 @@ CONFLICT_MAX = 300.0
 REFUSALS_IN_A_ROW = 5  # 401s in a row before the token counts as revoked (~30 s of back-off), not a glitch
 CONCURRENT_UPDATES = 8  # handlers running at once; each waits mostly on the network
 READ_MARGIN = 10.0  # seconds a long poll may take beyond its timeout before it counts as failed
-LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # json.loads joins valid pairs, so any left is alone
-
-
-def stored_form(update: object) -> str:
-    """An update as the inbox keeps it: JSON text that SQLite and UTF-8 accept."""
-    return LONE_SURROGATE.sub("\ufffd", json.dumps(update, ensure_ascii=False))
+CONFIRM_SECONDS = 2.0  # the last getUpdates that confirms the stored batch, at shutdown
 
 
 def update_id_of(update: object) -> int | None:
@@ -69,10 +65,11 @@ def update_id_of(update: object) -> int | None:
 
 
 class DurablePoller:
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], storage: Storage,
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], storage: Storage, outbox: Outbox,
                  poll_timeout: int, allowed_updates: Sequence[str], concurrency: int = CONCURRENT_UPDATES) -> None:
         self.application = application
         self.storage = storage
+        self.outbox = outbox
         self.poll_timeout = poll_timeout
         self.allowed_updates = list(allowed_updates)
         self._slots = asyncio.Semaphore(concurrency)
@@ -80,23 +77,25 @@ class DurablePoller:
         self.unparseable = 0  # updates skipped because they are not Bot API updates
 
     async def handle(self, update_id: str, payload: str) -> None:
-        """Run every handler for one stored update, then mark it done (errors included: the
-        error handler has seen them, and replaying a failing update forever helps no one)."""
+        """Run every handler for one stored update, then mark it done in the same transaction that
+        writes what it owes to the outbox (errors included: the error handler has seen them, and
+        replaying a failing update forever helps no one). Cut off before that, it is replayed whole."""
         async with self._slots:
             update, problem = self.parse(payload)
-            if update is None:  # nothing any handler could do with it
-                self.unparseable += 1
-                log.warning("update %s is not a valid Bot API update (%s); skipped", update_id, problem)
-            else:
-                try:
-                    await self.application.process_update(update)
-                except Exception:
-                    log.exception("update %s could not be handled", update_id)
+            with self.outbox.collecting() as owed:
+                if update is None:  # nothing any handler could do with it
+                    self.unparseable += 1
+                    log.warning("update %s is not a valid Bot API update (%s); skipped", update_id, problem)
+                else:
+                    try:
+                        await self.application.process_update(update)
+                    except Exception:
+                        log.exception("update %s could not be handled", update_id)
             try:
-                await self.storage.inbox.finish(PLATFORM, update_id)
-            except DatabaseUnavailable as exc:  # the busy wait ran out: handled, but replayed at the next start
-                log.warning("update %s was handled but not marked done (%s); it is handled again at the next start",
-                            update_id, exc)
+                await self.outbox.settle(owed, lambda: self.storage.inbox.finish(PLATFORM, update_id))
+            except DatabaseUnavailable as exc:  # the busy wait ran out: nothing it owes was kept, it is replayed
+                log.warning("update %s was handled but neither marked done nor its messages kept (%s); it is "
+                            "handled again at the next start", update_id, exc)
             METRICS.handled.labels(PLATFORM).inc()
 
     def parse(self, payload: str) -> tuple[Update | None, str]:
@@ -123,10 +122,18 @@ class DurablePoller:
             self.start_handling(update_id, payload)
         return len(pending)
 
-    async def drain(self, timeout: float = 30) -> None:
-        """Wait for the updates being handled (those still running then are replayed at the next start)."""
+    async def drain(self, timeout: float = 30) -> int:
+        """Wait for the updates being handled; those still running then are cancelled, left unfinished
+        in the inbox and handled at the next start. Return how many were."""
         if self._running:
             await asyncio.wait(self._running, timeout=timeout)
+        left = list(self._running)
+        for task in left:
+            task.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
+        if left:
+            log.info("%d update(s) still running at shutdown are handled at the next start", len(left))
+        return len(left)
 
     @staticmethod
     async def pause(stop: asyncio.Event, seconds: float) -> None:
@@ -145,7 +152,7 @@ class DurablePoller:
         result = await self.application.bot._post("getUpdates", data, read_timeout=timeout + READ_MARGIN)
         return result if isinstance(result, list) else []
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, drain_seconds: float = 30) -> None:
         await self.replay_unfinished()
         offset: int | None = None
         failures = conflicts = refusals = 0
@@ -175,7 +182,7 @@ class DurablePoller:
                 failures += 1
                 refusals = refusals + 1 if isinstance(exc, InvalidToken) else 0
                 if refusals >= REFUSALS_IN_A_ROW:  # the token is refused: handlers/runner.py decides
-                    await self.drain()  # a restart replays what is unfinished: none of it may be running still
+                    await self.drain(drain_seconds)  # a restart replays what is unfinished: none of it may run still
                     raise
                 delay = min(MAX_BACKOFF, 2.0**failures)
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
@@ -206,7 +213,8 @@ class DurablePoller:
                 if update_id in fresh:
                     METRICS.received.labels(PLATFORM).inc()
                     self.start_handling(update_id, payload)
-        await self.drain()
-        if offset is not None:  # confirm the last stored batch so it is not fetched again
-            with contextlib.suppress(TelegramError):
-                await self.fetch(offset, timeout=0)
+        await self.drain(drain_seconds)
+        if offset is not None:  # confirm the last stored batch so it is not fetched again (else it comes back,
+            # and the inbox knows it): a short wait, never the shutdown's
+            with contextlib.suppress(TelegramError, TimeoutError):
+                await asyncio.wait_for(self.fetch(offset, timeout=0), CONFIRM_SECONDS)

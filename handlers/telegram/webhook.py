@@ -21,9 +21,10 @@ from telegram.ext import Application
 
 from bot.config import TelegramConfig
 from bot.store.connection import DatabaseUnavailable
+from bot.store.inbox import stored_form
 from handlers.http.metrics import METRICS
 from handlers.startup import listen
-from handlers.telegram.polling import PLATFORM, DurablePoller, stored_form, update_id_of
+from handlers.telegram.polling import PLATFORM, DurablePoller, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def webhook_app(handler: DurablePoller, settings: TelegramConfig) -> web.Applica
 
 
 async def serve_webhook(application: Application[Any, Any, Any, Any, Any, Any], handler: DurablePoller,
-                        settings: TelegramConfig, allowed_updates: Sequence[str], stop: asyncio.Event) -> None:
+                        settings: TelegramConfig, allowed_updates: Sequence[str], stop: asyncio.Event,
+                        drain_seconds: float = 30) -> None:
     """Listen, register the webhook with Telegram, then take POSTs until `stop` is set."""
     await handler.replay_unfinished()
     runner = web.AppRunner(webhook_app(handler, settings), access_log=None)
@@ -92,4 +94,4 @@ async def serve_webhook(application: Application[Any, Any, Any, Any, Any, Any], 
         await stop.wait()
     finally:
         await runner.cleanup()  # no new POST is taken; the ones stored are handled below or at the next start
-        await handler.drain()
+        await handler.drain(drain_seconds)

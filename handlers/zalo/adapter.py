@@ -7,8 +7,8 @@ plain-text messages, and groups that deliver only mentions of the bot.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -20,6 +20,7 @@ import httpx
 from bot.checking import Answer, ChatType, CheckRequest, notice
 from bot.config import ZaloConfig
 from bot.core import Core
+from bot.delivery.outbox import Kind
 from bot.desk.officers import COMMAND_ACTIONS
 from bot.desk.rights import Actor
 from bot.groups.limiter import Admission
@@ -27,11 +28,14 @@ from bot.guide import help_reply, welcome_reply
 from bot.images.loading import MAX_BYTES
 from bot.locale import Locale, get_locale
 from bot.replies import Paragraph, Reply
+from bot.store.inbox import stored_form
+from bot.store.outbox import Owed
 from handlers.http.metrics import METRICS
 from handlers.plain_text import render_plain, split_plain
 from handlers.zalo.client import MESSAGE_LIMIT, PLATFORM, DownloadTooBig, ZaloApiError, ZaloClient
 
 log = logging.getLogger(__name__)
+
 
 # A mention in a group that leaves fewer content words than this is a bare question ("có thật
 # không?"): Zalo does not deliver the message it replies to, so there is nothing to check.
@@ -111,18 +115,49 @@ class ZaloAdapter:
         self.settings = settings
         self.locale: Locale = get_locale(core.config.language)
 
-    async def handle(self, body: Any) -> None:
-        """Take one update (from a poll or the webhook): answer it once, whatever is redelivered."""
+    # -- the durable inbox, as on Telegram (handlers/telegram/polling.py) ------------------------------
+    # Zalo has no offset: an update it gave a poll, or a webhook call answered 200, is never given
+    # again. So each is stored before that (keyed by its message id: a redelivery is stored and
+    # answered once), marked done in the same transaction that owes its answers, and one left
+    # unfinished by a crash is handled at the next start.
+
+    async def take(self, body: Any) -> tuple[str, str] | None:
+        """Store an update before Zalo is told it arrived; its key and stored form when it is new."""
         message = parse_update(body)
         if message is None or message.is_bot:
-            return
-        storage = self.core.storage
-        if storage is not None and not await storage.inbox.mark_seen(PLATFORM, message.message_id):
+            return None
+        assert self.core.storage is not None, "the Zalo bot needs its database"
+        payload = stored_form(body)
+        if not await self.core.storage.inbox.store(PLATFORM, [(message.message_id, payload)]):
             log.debug("zalo update %s was delivered again; ignored", message.message_id)
-            return
-        reply = await self.answer(message)
-        if reply is not None:
-            await self.send(message.chat_id, reply)
+            return None
+        METRICS.received.labels(PLATFORM).inc()
+        return message.message_id, payload
+
+    async def handle_stored(self, key: str, payload: str) -> None:
+        """Answer one stored update, then mark it done with what it owes (errors included: replaying
+        a failing update forever helps no one)."""
+        storage, outbox = self.core.storage, self.core.outbox
+        assert storage is not None and outbox is not None, "the Zalo bot needs its database"
+        with outbox.collecting() as owed:
+            try:
+                message = parse_update(json.loads(payload))
+                reply = await self.answer(message) if message is not None else None
+                if message is not None and reply is not None:
+                    await self.send(message.chat_id, reply)
+            except Exception:
+                log.exception("error while handling a Zalo update")
+        await outbox.settle(owed, lambda: storage.inbox.finish(PLATFORM, key))
+        METRICS.handled.labels(PLATFORM).inc()
+
+    async def replay_unfinished(self) -> int:
+        assert self.core.storage is not None
+        pending = await self.core.storage.inbox.pending(PLATFORM)
+        if pending:
+            log.info("handling %d Zalo update(s) left unfinished by the last run", len(pending))
+        for key, payload in pending:
+            await self.handle_stored(key, payload)
+        return len(pending)
 
     async def answer(self, message: ZaloMessage) -> Reply | None:
         text = message.text
@@ -180,32 +215,25 @@ class ZaloAdapter:
             data, failure = None, "download_failed"
         return await images.check(request, data, failure)
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    def messages(self, chat_id: str, reply: Reply, kind: Kind = Kind.ANSWER,
+                 ref: dict[str, Any] | None = None) -> list[Owed]:
+        """`reply` as Zalo messages: plain text labelled as automated, split to fit; `ref` on the last."""
         labelled = Reply((*reply.paragraphs, Paragraph.of(self.locale.t("zalo.automated"))))
-        for chunk in split_plain(render_plain(labelled), MESSAGE_LIMIT):
-            await self.client.send_message(chat_id, chunk)
-            await self.count_outbound(1)
+        chunks = split_plain(render_plain(labelled), MESSAGE_LIMIT)
+        return [Owed(PLATFORM, chat_id, kind.value, {"text": chunk}, ref if i == len(chunks) - 1 else None)
+                for i, chunk in enumerate(chunks)]
 
-    async def count_outbound(self, messages: int) -> None:
-        """Count what this month costs of the plan's quota; warn officers once when it nears the cap."""
-        storage = self.core.storage
-        if storage is None:
-            return
-        total = await storage.quota.count_outbound(PLATFORM, messages)
-        threshold = int(self.settings.monthly_quota * self.settings.quota_warning)
-        if total - messages < threshold <= total:
-            text = self.locale.t("zalo.quota_warning", used=total, quota=self.settings.monthly_quota)
-            log.warning("Zalo outbound messages this month: %d of %d", total, self.settings.monthly_quota)
-            for officer in self.settings.officers:
-                with contextlib.suppress(ZaloApiError, httpx.HTTPError):
-                    await self.client.send_message(officer, text)
+    async def send(self, chat_id: str, reply: Reply, kind: Kind = Kind.ANSWER) -> None:
+        """Owe `reply` to a Zalo chat (handlers/zalo/delivery.py sends it)."""
+        assert self.core.outbox is not None
+        await self.core.outbox.owe(self.messages(chat_id, reply, kind))
 
     async def handle_safely(self, body: Any) -> None:
-        METRICS.received.labels(PLATFORM).inc()
+        """Store, then answer, one update of a poll."""
         try:
-            await self.handle(body)
-        except Exception as exc:
-            if isinstance(exc, ZaloApiError | httpx.HTTPError):  # a call to Zalo failed: mostly a send
-                METRICS.send_failures.labels(PLATFORM).inc()
-            log.exception("error while handling a Zalo update")
-        METRICS.handled.labels(PLATFORM).inc()
+            taken = await self.take(body)
+        except Exception:  # not stored: lost with Zalo's poll, as before there was an inbox; said loudly
+            log.exception("could not store a Zalo update")
+            return
+        if taken is not None:
+            await self.handle_stored(*taken)

@@ -15,10 +15,13 @@ from aiohttp import web
 
 from bot.config import ZALO_TOKEN_ENV
 from bot.core import Core
+from bot.delivery.sender import Sender, policy_for
 from handlers.http.metrics import METRICS
+from handlers.shutdown import handlers_deadline, sends_deadline
 from handlers.startup import StartupError, Stopped, listen, until_reachable
 from handlers.zalo.adapter import ZaloAdapter
 from handlers.zalo.client import ZaloApiError, ZaloClient
+from handlers.zalo.delivery import ZaloTransport
 from handlers.zalo.followups import ZaloFollowUps
 
 log = logging.getLogger(__name__)
@@ -84,7 +87,14 @@ def webhook_app(adapter: ZaloAdapter, pending: set[asyncio.Task[None]]) -> web.A
         except ValueError:
             return web.json_response({"ok": False, "description": "body is not JSON"}, status=400)
         METRICS.contact("zalo")
-        task = asyncio.create_task(adapter.handle_safely(body))
+        try:
+            taken = await adapter.take(body)
+        except Exception:  # not stored: Zalo is told so (500) and delivers it again
+            log.exception("could not store a Zalo update")
+            return web.json_response({"ok": False, "description": "could not store the update"}, status=500)
+        if taken is None:  # nothing to answer, or a redelivery
+            return web.json_response({"ok": True})
+        task = asyncio.create_task(adapter.handle_stored(*taken))
         pending.add(task)
         task.add_done_callback(pending.discard)
         return web.json_response({"ok": True})
@@ -98,6 +108,9 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
     settings = core.config.zalo
     client = ZaloClient(settings.token, settings.base_url, http)
     follow_ups: ZaloFollowUps | None = None
+    sender: Sender | None = None
+    sender_task: asyncio.Task[None] | None = None
+    sending = asyncio.Event()
     try:
         try:
             me = await until_reachable(functools.partial(get_me, client), (httpx.TransportError, ZaloUnavailable),
@@ -109,7 +122,13 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
                 raise StartupError(f"Zalo refused the token ({exc.code}): check {ZALO_TOKEN_ENV}") from None
             raise StartupError(f"Zalo getMe failed: {exc.description} ({exc.code})") from None
         adapter = ZaloAdapter(core, client, settings, str(me.get("account_name") or ""))
+        assert core.outbox is not None, "the Zalo bot needs its database"
+        sender = Sender(core.outbox, ZaloTransport(client, core.outbox, settings, adapter.locale),
+                        policy_for(core.config.delivery))
+        sending = asyncio.Event()
+        sender_task = asyncio.create_task(sender.run(sending), name="zalo-sender")
         follow_ups = ZaloFollowUps(core, adapter)
+        await adapter.replay_unfinished()  # updates a crash cut off
         await follow_ups.deliver()  # questions linked while the Zalo bot was not running
         log.info("Zalo bot %s (%s mode)", me.get("account_name", "?"), settings.mode)
         if settings.mode == "polling":
@@ -127,10 +146,16 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
         await stop.wait()
         await runner.cleanup()
         if pending:
-            await asyncio.wait(pending, timeout=10)
+            await asyncio.wait(pending, timeout=handlers_deadline(core.config))
     finally:
         if follow_ups is not None:
             await follow_ups.close()
             if core.officers is not None:  # a restart (handlers/runner.py) registers its own
                 core.officers.link_listeners.remove(follow_ups.linked)
+        if sender is not None and sender_task is not None:
+            sending.set()
+            await sender_task
+            left = await sender.finish(sends_deadline(core.config))
+            if left:
+                log.info("Zalo: %d send(s) under way at shutdown are resent at the next start", left)
         await client.close()

@@ -8,10 +8,12 @@ import sys
 from collections.abc import Sequence
 
 from bot.core import Core
+from bot.delivery.outbox import Delivery, Ending
 from bot.desk.charts import render_daily_chart
 from bot.desk.feedback import FeedbackDesk
-from bot.desk.followups import FollowUp, FollowUpDesk, Outcome
+from bot.desk.followups import FollowUp, FollowUpDesk
 from bot.desk.statistics import StatisticsDesk, parse_days
+from bot.store.outbox import Owed
 from bot.votes import PAYLOAD_PATTERN, Vote, VotePayload, VotePayloadError, parse_vote_payload
 from tests.bot.desk.test_officers import CLAIM, FORM, actor, ask, desk_of, rows
 from tests.conftest import REPO
@@ -19,8 +21,14 @@ from tests.fake_bot_api import png_size
 
 
 def follow_ups_of(core: Core) -> FollowUpDesk:
-    assert core.storage is not None
-    return FollowUpDesk(core.storage, lambda: core.catalogue)
+    assert core.outbox is not None
+    return FollowUpDesk(core.outbox, lambda: core.catalogue)
+
+
+def render(follow_up: FollowUp) -> list[Owed]:
+    """Two messages for a follow-up, as a long one is split: the reference rides on the last."""
+    return [Owed("telegram", follow_up.chat_id, "follow_up", {"text": follow_up.reply.plain[:100]}),
+            Owed("telegram", follow_up.chat_id, "follow_up", {"text": "…"}, follow_up.ref)]
 
 
 async def test_an_entry_made_from_a_report_follows_up_its_askers_once(core: Core) -> None:
@@ -44,19 +52,27 @@ async def test_an_entry_made_from_a_report_follows_up_its_askers_once(core: Core
     assert "SAI SỰ THẬT" in due[0].reply.plain and "capnuocquangnam.example" in due[0].reply.plain
     assert due[0].reply.buttons[-1][0].payload == "v1:fb:up:2"  # the follow-up can be rated too
 
-    sent: list[FollowUp] = []
-
-    async def send(follow_up: FollowUp) -> Outcome:
-        sent.append(follow_up)
-        if follow_up.chat_id == "5002":
-            raise RuntimeError("the network went away")  # one failure never stops the others
-        return Outcome.SENT
-
-    assert await follow_ups_of(core).deliver("telegram", send) == {Outcome.SENT: 1, Outcome.FAILED: 1}
-    assert await follow_ups_of(core).deliver("telegram", send) == {}  # once
-    assert len(sent) == 2
+    assert await follow_ups_of(core).deliver("telegram", render) == 2
+    assert await follow_ups_of(core).deliver("telegram", render) == 0  # owed once
+    owed = [(r[1], r[2], r[3]) for r in rows(core, "SELECT id, chat_id, kind, ref FROM outbox ORDER BY id")]
+    assert owed == [("5001", "follow_up", None), ("5001", "follow_up", '{"follow_up": [1, 2]}'),
+                    ("5002", "follow_up", None), ("5002", "follow_up", '{"follow_up": [3]}')]
     outcomes = rows(core, "SELECT report_id, outcome FROM follow_ups ORDER BY report_id")
-    assert [tuple(r) for r in outcomes] == [(1, "sent"), (2, "sent"), (3, "failed")]
+    assert [tuple(r) for r in outcomes] == [(1, "queued"), (2, "queued"), (3, "queued")]
+
+    # the sender settles each on its last message: delivered to one chat, refused for good by the other
+    assert core.outbox is not None and core.storage is not None
+    lease = dt.timedelta(minutes=1)
+    firsts = await core.storage.outbox.claim("telegram", 10, lease)
+    assert [(m.chat_id, m.ref) for m in firsts] == [("5001", None), ("5002", None)]  # a chat's oldest first
+    for message in firsts:
+        await core.storage.outbox.sent(message.id)
+    lasts = {m.chat_id: m for m in await core.storage.outbox.claim("telegram", 10, lease)}
+    await core.outbox.ended(Delivery(lasts["5001"], Ending.SENT))
+    await core.outbox.ended(Delivery(lasts["5002"], Ending.BLOCKED))
+    outcomes = rows(core, "SELECT report_id, outcome FROM follow_ups ORDER BY report_id")
+    assert [tuple(r) for r in outcomes] == [(1, "sent"), (2, "sent"), (3, "blocked")]
+    assert await follow_ups_of(core).deliver("telegram", render) == 0  # never again, whatever the ending
 
 
 async def test_old_questions_and_answers_already_given_are_not_followed_up(core: Core) -> None:

@@ -1,4 +1,4 @@
-"""The durable inbox and the record of updates seen."""
+"""The durable inbox."""
 
 from __future__ import annotations
 
@@ -7,17 +7,6 @@ from pathlib import Path
 
 from bot.store.storage import Storage
 from bot.store.values import utcnow
-
-
-async def test_updates_are_seen_once_per_platform(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "kc.db")
-    assert await storage.inbox.mark_seen("zalo", "2d758cb5e222177a4e35")
-    assert not await storage.inbox.mark_seen("zalo", "2d758cb5e222177a4e35")
-    assert await storage.inbox.mark_seen("telegram", "2d758cb5e222177a4e35")
-    await storage.close()
-    storage = await Storage.open(tmp_path / "kc.db")  # survives a restart
-    assert not await storage.inbox.mark_seen("zalo", "2d758cb5e222177a4e35")
-    await storage.close()
 
 
 async def test_inbox_stores_each_update_once_and_replays_the_unfinished(tmp_path: Path) -> None:

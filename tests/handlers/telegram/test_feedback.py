@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
@@ -14,7 +15,9 @@ from telegram.ext import CallbackContext
 from bot.checking import ChatType, CheckRequest
 from bot.config import Config, DigestConfig, TelegramConfig
 from bot.core import Core
+from bot.delivery.sender import Sender
 from handlers.telegram.app import build_application
+from handlers.telegram.delivery import TelegramTransport
 from tests.conftest import RunningBot
 from tests.fake_bot_api import FakeBotApi, Upload, png_size
 from tests.handlers.telegram.test_e2e import VNEID_RUMOR
@@ -220,6 +223,14 @@ async def test_the_weekly_digest_is_scheduled_and_posts_figures_and_chart(fake_a
         assert trigger.timezone.utcoffset(None) == dt.timedelta(hours=7)  # Vietnam time
         async with application:
             await jobs["weekly-digest"].callback(CallbackContext.from_job(jobs["weekly-digest"], application))
+            assert core.storage is not None and core.outbox is not None
+            assert await core.storage.outbox.open_count("telegram") == 2  # owed: the text and the chart
+            stop = asyncio.Event()
+            sender = Sender(core.outbox, TelegramTransport(application.bot))
+            sending = asyncio.create_task(sender.run(stop))
+            await fake_api.wait_for(lambda: len(fake_api.messages_in(OFFICERS_CHAT["id"])) >= 2)
+            stop.set()
+            await sending
     finally:
         await core.close()
     text, photo = fake_api.messages_in(OFFICERS_CHAT["id"])

@@ -229,3 +229,29 @@ async def test_a_screenshot_from_its_photo_url_gets_the_verdict(zalo_bot: Runnin
     assert "đọc chữ trong ảnh" in answer
     assert VNEID_SOURCE in answer
     assert zalo_bot.reports()[0]["rumor_id"] == "vneid-link-cai-dat-gia"
+
+
+async def test_an_update_a_crash_cut_off_is_answered_at_the_next_start(zalo_api: FakeZaloApi, config: Config) -> None:
+    """Zalo never gives an update twice, so one stored and not finished (the process died while
+    answering it) is answered from the inbox when the bot starts again; and only once."""
+    from bot.store.inbox import stored_form
+    from bot.store.storage import Storage
+
+    update = text_event(VNEID_RUMOR, user_id="7c1e2d3f4a5b6c7d8e9f")
+    storage = await Storage.open(config.database)
+    await storage.inbox.store("zalo", [(update["message"]["message_id"], stored_form(update))])
+    await storage.close()
+    settings = ZaloConfig(token=zalo_api.token, base_url=zalo_api.base_url, poll_timeout=1)
+    stop, task = await start(replace(config, zalo=settings))
+    try:
+        await zalo_api.wait_for(lambda: len(zalo_api.sent("7c1e2d3f4a5b6c7d8e9f")) >= 1)
+        await zalo_api.push(update)  # and if Zalo did give it again, it is not answered twice
+        await zalo_api.drained(quiet=1.0)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+    [answer] = zalo_api.sent("7c1e2d3f4a5b6c7d8e9f")
+    assert VNEID_SOURCE in answer
+    with sqlite3.connect(config.database) as db:
+        assert db.execute("SELECT COUNT(*) FROM inbox WHERE platform = 'zalo' AND done_at IS NULL").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 1

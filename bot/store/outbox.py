@@ -1,0 +1,144 @@
+"""The outbox: messages owed to people, kept until the platform took them (or refused them for good)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.connection import Store, operation
+from bot.store.values import from_json, utcnow
+
+# `o` is its chat's oldest open message: the only one of a chat that may be tried, so that a chat's
+# messages leave in the order they were owed
+OLDEST = ("o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.platform = o.platform AND p.chat_id = o.chat_id "
+          "AND p.status IN ('pending', 'sending'))")
+
+
+def moment(value: dt.datetime) -> str:
+    """Stored moments compared as text: one fixed width, so that text order is time order."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Owed:
+    """One message owed: where, what kind, the platform's payload, and what its delivery settles."""
+
+    platform: str
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+    ref: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    platform: str
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+    ref: dict[str, Any] | None
+    owed_at: dt.datetime
+    attempts: int
+
+
+def row_of(row: Any) -> OutboxRow:
+    return OutboxRow(int(row["id"]), str(row["platform"]), str(row["chat_id"]), str(row["kind"]),
+                     json.loads(row["payload"]), from_json(row["ref"]), dt.datetime.fromisoformat(row["owed_at"]),
+                     int(row["attempts"]))
+
+
+class OutboxStore(Store):
+    @operation
+    async def add(self, messages: Sequence[Owed]) -> list[int]:
+        """Owe `messages`, in this order; their ids (a chat's messages leave in id order)."""
+        now = moment(utcnow())
+        ids: list[int] = []
+        for owed in messages:
+            ids.append(int(await self.db.fetch_value(
+                "INSERT INTO outbox (platform, chat_id, kind, payload, ref, owed_at, not_before) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (owed.platform, owed.chat_id, owed.kind, json.dumps(owed.payload, ensure_ascii=False),
+                 json.dumps(owed.ref, ensure_ascii=False) if owed.ref is not None else None, now, now),
+            )))
+        return ids
+
+    @operation
+    async def claim(self, platform: str, limit: int, lease: dt.timedelta, now: dt.datetime | None = None,
+                    ) -> list[OutboxRow]:
+        """Take up to `limit` messages to send now: the oldest open message of each chat, when it is
+        due and no other message of that chat is being sent. Taken ones are `sending` until `lease`."""
+        now = now or utcnow()
+        rows = await self.db.fetch_all(
+            f"SELECT o.* FROM outbox o WHERE o.platform = ? AND o.status = 'pending' AND o.not_before <= ? "
+            f"AND {OLDEST} ORDER BY o.id LIMIT ?",
+            (platform, moment(now), limit),
+        )
+        taken = [row_of(row) for row in rows]
+        await self.db.execute_many(
+            "UPDATE outbox SET status = 'sending', claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
+            [(moment(now + lease), row.id) for row in taken],
+        )
+        return taken
+
+    @operation
+    async def release_claims(self, platform: str, now: dt.datetime | None = None) -> int:
+        """Messages a sender took and never settled (the process died mid-send) become pending again.
+        With one process per database (the lock at start) every claim at start is such a one."""
+        return await self.db.execute(
+            "UPDATE outbox SET status = 'pending', claimed_until = NULL WHERE platform = ? AND status = 'sending' "
+            "AND claimed_until <= ?", (platform, moment(now or utcnow())))
+
+    @operation
+    async def sent(self, message_id: int) -> None:
+        await self.db.execute("UPDATE outbox SET status = 'sent', done_at = ?, claimed_until = NULL, "
+                              "last_error = NULL WHERE id = ?", (moment(utcnow()), message_id))
+
+    @operation
+    async def close(self, message_id: int, status: str, error: str) -> None:
+        """Settled without delivery: `refused` by the platform for good, or `dead` after retrying too long."""
+        await self.db.execute("UPDATE outbox SET status = ?, done_at = ?, claimed_until = NULL, last_error = ? "
+                              "WHERE id = ?", (status, moment(utcnow()), error[:300], message_id))
+
+    @operation
+    async def retry(self, message_id: int, not_before: dt.datetime, error: str) -> None:
+        """Back to pending, not to be tried before `not_before` (its chat waits behind it)."""
+        await self.db.execute("UPDATE outbox SET status = 'pending', claimed_until = NULL, not_before = ?, "
+                              "last_error = ? WHERE id = ?", (moment(not_before), error[:300], message_id))
+
+    @operation
+    async def move_chat(self, platform: str, old: str, new: str) -> None:
+        """A group became a supergroup: what it is owed goes to its new id."""
+        await self.db.execute("UPDATE outbox SET chat_id = ? WHERE platform = ? AND chat_id = ? AND status IN "
+                              "('pending', 'sending')", (new, platform, old))
+
+    @operation
+    async def next_due(self, platform: str) -> dt.datetime | None:
+        """When the next message `claim` could take may be tried (None: none): a message waiting behind
+        one being sent is not counted, it is the end of that send that frees it."""
+        value = await self.db.fetch_value(
+            f"SELECT MIN(o.not_before) FROM outbox o WHERE o.platform = ? AND o.status = 'pending' AND {OLDEST}",
+            (platform,))
+        return dt.datetime.fromisoformat(value) if value else None
+
+    @operation
+    async def counts(self, since: dt.datetime | None = None) -> dict[str, int]:
+        """Messages by state: every open one, and those settled since `since` (all when None)."""
+        rows = await self.db.fetch_all(
+            "SELECT status, COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') OR done_at >= ? "
+            "GROUP BY status", (moment(since) if since else "",))
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    @operation
+    async def open_count(self, platform: str) -> int:
+        return int(await self.db.fetch_value(
+            "SELECT COUNT(*) FROM outbox WHERE platform = ? AND status IN ('pending', 'sending')", (platform,)))
+
+    @operation
+    async def purge(self, older_than: dt.datetime) -> int:
+        """Forget settled messages settled before `older_than` (what they said is in the reports)."""
+        return await self.db.execute("DELETE FROM outbox WHERE status NOT IN ('pending', 'sending') AND done_at < ?",
+                                     (moment(older_than),))
