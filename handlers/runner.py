@@ -6,13 +6,18 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
 from bot.config import Config
 from bot.core import Core
 from bot.privacy import Privacy
+from bot.store.owner import own
 from handlers.http.metrics import METRICS
+from handlers.startup import StartupError, back_off
 
 log = logging.getLogger(__name__)
+CUT_OFF_SHARE = 0.9  # of delivery.shutdown_seconds: what is left closes the database and exits
 PURGE_EVERY = 24 * 3600.0  # seconds between two runs of the privacy purge
 
 
@@ -37,14 +42,90 @@ async def purge_daily(privacy: Privacy, stop: asyncio.Event) -> None:
         await purge(privacy)
 
 
+# A platform that failed is started again after a back-off, the other one serving meanwhile. A refused
+# token (a StartupError) waits long: it rarely comes back by itself, one call an hour costs nothing, and
+# a restart to retry it would interrupt the platform that works. Any other failure is retried sooner.
+REFUSED_FIRST = 600.0  # seconds; doubled each time up to REFUSED_MAX
+REFUSED_MAX = 3600.0
+FAILED_FIRST = 5.0
+FAILED_MAX = 300.0
+HEALTHY_RUN = 600.0  # a platform that served this long before failing starts its back-off afresh
+
+PlatformRun = Callable[[Core, asyncio.Event], Awaitable[None]]
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
+async def keep_serving(name: str, run: PlatformRun, core: Core, stop: asyncio.Event, others: Sequence[str],
+                       refused: set[str]) -> None:
+    """Run one platform until `stop`, starting it again after a back-off whenever it fails, so that the
+    others keep serving; one line per failure (a traceback only for an unknown one). A known failure
+    (StartupError: a refused token) is raised when no other platform serves, alone as before: one
+    line, exit status 1. `refused` is shared by the platforms: those waiting to retry a refusal."""
+    refusals = failures = 0
+    while not stop.is_set():
+        started = asyncio.get_running_loop().time()
+        try:
+            await run(core, stop)
+        except StartupError as exc:
+            serving = [other for other in others if other not in refused]
+            if not serving:
+                raise
+            refusals += 1
+            delay = back_off(REFUSED_FIRST, REFUSED_MAX, refusals)
+            log.error("%s; %s keep%s serving; %s is tried again in %s", exc, " and ".join(serving),
+                      "s" if len(serving) == 1 else "", name, duration(delay))
+            refused.add(name)
+        except Exception:  # unknown: its traceback, then the same platform again, the others untouched
+            failures += 1
+            delay = back_off(FAILED_FIRST, FAILED_MAX, failures)
+            log.exception("%s stopped on an unexpected error; starting it again in %s", name, duration(delay))
+        else:
+            if stop.is_set():
+                return
+            failures += 1
+            delay = back_off(FAILED_FIRST, FAILED_MAX, failures)
+            log.warning("%s stopped by itself; starting it again in %s", name, duration(delay))
+        if asyncio.get_running_loop().time() - started >= HEALTHY_RUN:
+            refusals = failures = 0
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        refused.discard(name)
+
+
+def platforms_of(config: Config) -> dict[str, PlatformRun]:
+    """Every platform with a token, by the name its log lines use."""
+    platforms: dict[str, PlatformRun] = {}
+    if config.telegram.token:
+        from handlers.telegram.app import run_telegram
+
+        platforms["Telegram"] = run_telegram
+    if config.zalo.token:
+        from handlers.zalo.run import run_zalo
+
+        platforms["Zalo"] = run_zalo
+    return platforms
+
+
 async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_signals: bool = True) -> None:
-    """Run every platform that has a token until SIGINT/SIGTERM (or `stop` is set)."""
+    """Run every platform that has a token until SIGINT/SIGTERM (or `stop` is set), owning the
+    database for as long (a second bot on it is refused: bot/store/owner.py)."""
     stop = stop or asyncio.Event()
     if handle_signals:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
+    ownership = own(config.database)
+    try:
+        await serve_owned(config, stop)
+    finally:
+        ownership.release()
+
+
+async def serve_owned(config: Config, stop: asyncio.Event) -> None:
     core = await Core.open(config)
     log.info("catalogue %s: %d published entries; database %s",
              config.catalogue, len(core.catalogue.published), config.database)
@@ -54,33 +135,43 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
     core.checker.observers.append(METRICS.observe_check)
     if core.outbox is not None:
         core.outbox.listeners.append(METRICS.observe_delivery)
-    platforms = []
+    runs: list[Coroutine[Any, Any, None]] = []
     if config.http.listen is not None:
         from handlers.http.server import serve_http
 
-        platforms.append(serve_http(core, stop))
+        runs.append(serve_http(core, stop))
     if config.web.listen is not None and core.officers is not None:
         from handlers.web.app import serve_web
 
-        platforms.append(serve_web(core, stop))
-    if config.telegram.token:
-        from handlers.telegram.app import run_telegram
-
-        platforms.append(run_telegram(core, stop))
-    if config.zalo.token:
-        from handlers.zalo.run import run_zalo
-
-        platforms.append(run_zalo(core, stop))
-    if platforms and core.privacy is not None:
+        runs.append(serve_web(core, stop))
+    platforms, refused = platforms_of(config), set[str]()
+    for name, run in platforms.items():
+        runs.append(keep_serving(name, run, core, stop, [other for other in platforms if other != name], refused))
+    if runs and core.privacy is not None:
         await purge(core.privacy)
-        platforms.append(purge_daily(core.privacy, stop))
+        runs.append(purge_daily(core.privacy, stop))
+    tasks = [asyncio.create_task(r) for r in runs]
+    watchdog = asyncio.create_task(cut_off(tasks, stop, config.delivery.shutdown_seconds))
     try:
-        tasks = [asyncio.create_task(p) for p in platforms]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
-            if task.exception() is not None:  # one platform failed: stop the others, then report
-                stop.set()
+            if not task.cancelled() and task.exception() is not None:  # the health server, or the only
+                stop.set()  # platform: stop, then report
                 await asyncio.gather(*tasks, return_exceptions=True)
                 task.result()
     finally:
+        watchdog.cancel()
         await core.close()
+
+
+async def cut_off(tasks: list[asyncio.Task[None]], stop: asyncio.Event, budget: float) -> None:
+    """The shutdown deadline's last guard: each step keeps to its share (handlers/shutdown.py), but a
+    platform that still runs when the budget is nearly spent is cancelled, so that the database is
+    closed and the process exits within it. What it had not finished stays in the inbox and the outbox."""
+    await stop.wait()
+    await asyncio.sleep(budget * CUT_OFF_SHARE)
+    late = [task for task in tasks if not task.done()]
+    if late:
+        log.warning("shutdown: %d task(s) still running after %.1f s are cancelled", len(late), budget * CUT_OFF_SHARE)
+    for task in late:
+        task.cancel()

@@ -22,6 +22,11 @@ FIRST_RETRY = 2.0  # seconds before the second try; doubled each time up to MAX_
 MAX_RETRY = 60.0  # a server that lost its network for an hour tries again within a minute of it coming back
 
 
+def back_off(first: float, most: float, failures: int) -> float:
+    """The wait after the `failures`-th failure in a row: `first`, doubled each time, at most `most`."""
+    return min(most, first * 2.0 ** (failures - 1))
+
+
 class StartupError(RuntimeError):
     """A known reason the bot cannot start, already worded as the one line to print."""
 

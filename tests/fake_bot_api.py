@@ -154,6 +154,13 @@ class FakeBotApi(LocalApiServer):
         self.files: dict[str, bytes] = {}  # file_id -> content, served by getFile and the file URL
         self.broken_files: set[str] = set()  # file ids whose download answers 500 (getFile still works)
         self.faults: SendFaults | None = None  # a flaky network and Telegram's 429s on sends (tests/faults.py)
+        # Faults of a token shared or revoked, while set: getUpdates answers 409 Conflict as when another
+        # process polls the token (counted in `conflicts`); every call answers 401 as for a revoked token
+        # (counted in `refusals`, with the calls of a token that is not this one).
+        self.conflict = False
+        self.conflicts = 0
+        self.refuse_token = False
+        self.refusals = 0
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
@@ -229,9 +236,14 @@ class FakeBotApi(LocalApiServer):
         return params
 
     async def _handle(self, request: web.Request) -> web.Response:
-        if request.match_info["token"] != self.token:
+        if request.match_info["token"] != self.token or self.refuse_token:
+            await self._count("refusals")
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
+        if method == "getUpdates" and self.conflict:
+            await self._count("conflicts")
+            return self._error(409, "Conflict: terminated by other getUpdates request; make sure that only one "
+                                    "bot instance is running")
         params = await self._params(request)
         if method != "getUpdates":
             async with self._changed:
@@ -262,6 +274,11 @@ class FakeBotApi(LocalApiServer):
             return web.json_response({"ok": True, "result": True})
         result: web.Response = await handler(params)
         return result
+
+    async def _count(self, fault: str) -> None:
+        async with self._changed:
+            setattr(self, fault, getattr(self, fault) + 1)
+            self._changed.notify_all()
 
     def _ok(self, result: Any) -> web.Response:
         return web.json_response({"ok": True, "result": result})

@@ -61,6 +61,10 @@ class FakeZaloApi(LocalApiServer):
         self._queue: list[dict[str, Any]] = []
         self.files: dict[str, bytes] = {}  # name -> content, served at file_url(name) like Zalo's CDN
         self.faults: SendFaults | None = None  # a flaky network on sends (tests/faults.py)
+        # Faults, while set: every call answers `outage` (500, 502: Zalo down); a method of `refuse`
+        # answers its status (401, 404), as Zalo does for a token it does not know.
+        self.outage: int | None = None
+        self.refuse: dict[str, int] = {}
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
@@ -123,6 +127,10 @@ class FakeZaloApi(LocalApiServer):
             self._changed.notify_all()
         if request.match_info["token"] != self.token:
             return self._error(call, 401, "Unauthorized")
+        if self.outage is not None:
+            return self._error(call, self.outage, "Bad Gateway" if self.outage == 502 else "Internal Server Error")
+        if method in self.refuse:
+            return self._error(call, self.refuse[method], "Unauthorized" if self.refuse[method] == 401 else "Not Found")
         if method == "getMe":
             return self._ok(call, {"id": BOT_ID, "account_name": "Bot Kiểm Chứng", "account_type": "BASIC",
                                    "can_join_groups": True})
@@ -132,7 +140,8 @@ class FakeZaloApi(LocalApiServer):
             fault = self.faults.fault_for(str(params.get("chat_id")))
             if fault in ("429", "500", "502"):
                 return self._error(call, int(fault), "injected fault")
-            if fault == "reset":
+            if fault == "reset":  # dropped before Zalo read it: not sent, no status
+                call.status = 0
                 assert request.transport is not None
                 request.transport.abort()
                 raise asyncio.CancelledError

@@ -30,6 +30,9 @@ class SendFaults:
     stubborn: frozenset[str] = frozenset()  # chats whose every send gets 429 while active
     retry_after: tuple[int, int] = (1, 3)  # seconds Telegram asks to wait, at random in this range
     slow: tuple[float, float] = (6.0, 15.0)
+    # the first sends (to chats that are not stubborn) get these, in order, then chance decides: every
+    # kind is met at least once, whatever the order in which the bot sends
+    opening: tuple[str, ...] = FAULTS
     active: bool = True
     windows: dict[str, float] = field(default_factory=dict)  # chat -> monotonic time before which no send
     early: list[tuple[str, float]] = field(default_factory=list)  # (chat, seconds before its window ended)
@@ -37,6 +40,7 @@ class SendFaults:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self.opened: list[str] = []
 
     def fault_for(self, chat_id: str) -> str | None:
         """The fault this send gets, or None to let it through; records a send inside a window."""
@@ -48,6 +52,9 @@ class SendFaults:
             return None
         if chat_id in self.stubborn:
             fault: str | None = "429"
+        elif len(self.opened) < len(self.opening):
+            fault = self.opening[len(self.opened)]
+            self.opened.append(fault)
         else:
             fault = self.rng.choice(self.kinds) if self.rng.random() < self.share else None
         if fault is not None:

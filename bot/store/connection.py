@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import logging
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,25 +23,103 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import aiosqlite
 
+log = logging.getLogger(__name__)
+
 
 class DatabaseUnavailable(RuntimeError):
     """The database file cannot be opened or written: one line that names it and says why."""
 
     def __init__(self, path: Path, error: BaseException) -> None:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-        super().__init__(f"database {path} cannot be opened or written: {reason} "
-                         "(check the file, its folder, their owner and permissions)")
+        if is_damaged(error):
+            line = (f"database {path} cannot be read: {reason} (restore a copy made by kiemchung backup, "
+                    "or move the file aside to start with a new database)")
+        else:
+            line = (f"database {path} cannot be opened or written: {reason} "
+                    "(check the file, its folder, their owner and permissions)")
+        super().__init__(line)
         self.path = path
 
 
-def probe_writable(path: Path) -> None:
-    """Raise sqlite3.Error unless `path` opens as a database that can be written (read-only file or
-    folder, a file that is not a database), at start instead of at the first report. A database
-    locked by another writer waits up to 5 s, like every operation."""
-    with contextlib.closing(sqlite3.connect(path, timeout=5, isolation_level=None)) as db:
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("ROLLBACK")
+class DatabaseBusy(DatabaseUnavailable):
+    """Another process held the database for longer than an operation waits (BUSY_WAIT)."""
+
+    def __init__(self, path: Path, waited: float) -> None:
+        RuntimeError.__init__(self, f"database {path} was locked by another process for {waited:.0f} s; "
+                                    "gave up waiting (a sqlite3 shell left in a transaction?)")
+        self.path = path
+
+
+class DatabaseDamaged(sqlite3.DatabaseError):
+    """What PRAGMA quick_check found wrong in a database that opens (its first problem)."""
+
+
+# How long one operation waits, in all, for a database another process holds (a sqlite3 shell in
+# a transaction, a VACUUM, another program): SQLite's busy_timeout (5 s) is one attempt's wait, and
+# the attempt is repeated until BUSY_WAIT has passed since the database became busy. A minute covers
+# any maintenance a person does by hand (a VACUUM of a 200 MB database takes seconds) and is still
+# far shorter than the inbox's patience: an update not stored is fetched again, never lost.
+BUSY_WAIT = 60.0
+BUSY_TIMEOUT_MS = 5000
+BUSY_PAUSE = 0.1  # seconds between two attempts (SQLite answers at once when waiting cannot help)
+WAITING = "database %s is locked by another process; waiting for it (at most %.0f s)"
+
+
+DAMAGED = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)  # result codes of a file that is no sound database
+
+
+def error_code(error: BaseException) -> int | None:
+    """SQLite's primary result code of an error (SQLITE_BUSY, SQLITE_CORRUPT...), when it has one."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY: another connection (another process) holds the lock a statement needs."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = error_code(error)
+    return code == sqlite3.SQLITE_BUSY if code is not None else "database is locked" in str(error)
+
+
+def is_damaged(error: BaseException) -> bool:
+    """Not a database, or a damaged one: no permission or free disk space would fix it."""
+    if isinstance(error, DatabaseDamaged):
+        return True
+    return isinstance(error, sqlite3.DatabaseError) and error_code(error) in DAMAGED
+
+
+def probe_writable(path: Path, busy_wait: float = BUSY_WAIT) -> None:
+    """Raise sqlite3.Error unless `path` opens as a sound database that can be written (read-only file
+    or folder, a file that is not a database, a damaged one), at start instead of at the first report.
+    A database locked by another writer is waited for, up to `busy_wait` seconds, like every operation.
+
+    PRAGMA quick_check reads the whole file once: 0.2 s for 177 MB from the page cache, 3-4.5 s for
+    the same file evicted from it on the development container's disk (bench/README.md, "Storage
+    faults"); a start that long is the price of refusing a damaged page before any update is taken."""
+    started, warned = time.monotonic(), False
+    while True:
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)) as db:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("BEGIN IMMEDIATE")
+                # a write, undone: a read-only file opens read-only, and BEGIN alone would not see it
+                version = int(db.execute("PRAGMA user_version").fetchone()[0])
+                db.execute(f"PRAGMA user_version = {version}")
+                db.execute("ROLLBACK")
+                problems = [str(row[0]) for row in db.execute("PRAGMA quick_check(5)")]
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() - started >= busy_wait:
+                raise
+            if not warned:
+                log.warning(WAITING, path, busy_wait)
+                warned = True
+            time.sleep(BUSY_PAUSE)
+            continue
+        if problems != ["ok"]:
+            found = [line for problem in problems for line in problem.splitlines() if not line.startswith("***")]
+            raise DatabaseDamaged(f"malformed ({'; '.join(found[:2]) or 'PRAGMA quick_check failed'})")
+        return
 
 
 class Row(Protocol):
@@ -90,6 +170,8 @@ class Database:
         self._lock = asyncio.Lock()
         self._commit: asyncio.Future[None] | None = None
         self._committer: asyncio.Task[None] | None = None
+        self.busy_wait = BUSY_WAIT
+        self._busy_since: float | None = None  # when another process began holding the database
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -108,7 +190,7 @@ class Database:
             await connection.execute("PRAGMA journal_mode = WAL")
             # FULL: a report survives a power cut, not only a killed process; the cost is one fsync per check.
             await connection.execute("PRAGMA synchronous = FULL")
-            await connection.execute("PRAGMA busy_timeout = 5000")
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             await connection.close()  # its worker thread would keep the process alive
@@ -129,7 +211,7 @@ class Database:
             return await operation()
         async with self._lock:
             if not self._connection.in_transaction:
-                await self._connection.execute("BEGIN IMMEDIATE")
+                await self._while_busy("BEGIN IMMEDIATE")
             await self._connection.execute("SAVEPOINT operation")
             inside = _INSIDE.set((self, asyncio.current_task()))
             try:
@@ -164,13 +246,38 @@ class Database:
             done, self._commit = self._commit, None
             assert done is not None
             try:
-                await self._connection.execute("COMMIT")
+                await self._while_busy("COMMIT")  # a COMMIT refused as busy leaves the transaction open
             except Exception as exc:
                 if self._connection.in_transaction:
                     await self._connection.execute("ROLLBACK")
                 done.set_exception(exc)
+                # every operation it covered raises it; one cancelled meanwhile must not leave it unretrieved
+                done.add_done_callback(lambda future: future.exception())
             else:
                 done.set_result(None)
+
+    async def _while_busy(self, statement: str) -> None:
+        """Run `statement` (BEGIN IMMEDIATE, COMMIT), again while another process holds the database,
+        until BUSY_WAIT has passed since it became busy; then raise DatabaseBusy. One WARNING line
+        when the wait begins, one INFO line when it ends."""
+        while True:
+            try:
+                await self._connection.execute(statement)
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                now = time.monotonic()
+                if self._busy_since is None:
+                    self._busy_since = now - BUSY_TIMEOUT_MS / 1000
+                    log.warning(WAITING, self.path, self.busy_wait)
+                if now - self._busy_since >= self.busy_wait:
+                    raise DatabaseBusy(self.path, now - self._busy_since) from None
+                await asyncio.sleep(BUSY_PAUSE)
+                continue
+            if self._busy_since is not None:
+                log.info("database %s is free again after %.1f s", self.path, time.monotonic() - self._busy_since)
+                self._busy_since = None
+            return
 
     # -- queries (inside an operation) -----------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from bot.groups.settings import PAYLOAD_PATTERN
 from bot.guide import help_reply, welcome_reply
 from bot.locale import Locale, get_locale
 from bot.privacy import FORGET_PATTERN
+from bot.store.connection import DatabaseUnavailable
 from handlers.http.metrics import METRICS
 from handlers.shutdown import handlers_deadline, sends_deadline
 from handlers.startup import StartupError, Stopped, until_reachable
@@ -80,7 +81,10 @@ class TelegramAdapter:
             log.warning("a Bot API call of a handler failed: %s", context.error)
             METRICS.send_failures.labels("telegram").inc()
             return
-        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(context.error, DatabaseUnavailable):  # known (locked for too long, read-only): one line
+            log.error("error while handling an update: %s", context.error)
+        else:
+            log.error("error while handling an update", exc_info=context.error)
         if isinstance(context.error, TelegramError):  # a Bot API call of a handler was refused
             METRICS.send_failures.labels("telegram").inc()
         if isinstance(update, Update) and update.effective_message is not None:
@@ -199,7 +203,9 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
     connection) of the core."""
     assert core.storage is not None, "the Telegram bot needs its database"
     settings = core.config.telegram
+    listening = Listening(core)
     application = build_application(core)
+    listening.added_since()  # synchronous: nothing of another platform came in between
     try:
         try:
             await until_reachable(application.initialize, (NetworkError,), "the Telegram Bot API", stop)
@@ -237,3 +243,28 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
                 await application.stop()
     except InvalidToken:
         raise StartupError(f"Telegram refused the token (401): check {TOKEN_ENV}") from None
+    finally:
+        listening.forget()  # a restart (handlers/runner.py) registers its own
+
+
+class Listening:
+    """What the Telegram adapter registered on the core (officers' notifications, follow-ups): the
+    listeners of one Application, taken back when it stops, so that a restarted one does not notify
+    through a stopped one."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._before = (list(core.checker.listeners), list(core.officers.link_listeners) if core.officers else [])
+        self._added: tuple[list[Any], list[Any]] = ([], [])
+
+    def added_since(self) -> None:
+        checks, links = self._before
+        self._added = ([f for f in self.core.checker.listeners if f not in checks],
+                       [f for f in self.core.officers.link_listeners if f not in links] if self.core.officers else [])
+
+    def forget(self) -> None:
+        for listener in self._added[0]:
+            self.core.checker.listeners.remove(listener)
+        if self.core.officers is not None:
+            for listener in self._added[1]:
+                self.core.officers.link_listeners.remove(listener)

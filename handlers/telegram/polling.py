@@ -30,19 +30,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.delivery.outbox import Outbox
+from bot.store.connection import DatabaseUnavailable
 from bot.store.inbox import stored_form
 from bot.store.storage import Storage
 from handlers.http.metrics import METRICS
+from handlers.startup import back_off
 from handlers.telegram.schema import update_problem
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 MAX_BACKOFF = 30.0
+# 409 Conflict: another process polls the token (its getUpdates ended ours) or a webhook is set. The
+# other poller does not go away in seconds, and each of our polls ends one of its: wait long.
+CONFLICT_FIRST = 30.0  # seconds, doubled up to CONFLICT_MAX
+CONFLICT_MAX = 300.0
+REFUSALS_IN_A_ROW = 5  # 401s in a row before the token counts as revoked (~30 s of back-off), not a glitch
 CONCURRENT_UPDATES = 8  # handlers running at once; each waits mostly on the network
 READ_MARGIN = 10.0  # seconds a long poll may take beyond its timeout before it counts as failed
 CONFIRM_SECONDS = 2.0  # the last getUpdates that confirms the stored batch, at shutdown
@@ -84,7 +91,11 @@ class DurablePoller:
                         await self.application.process_update(update)
                     except Exception:
                         log.exception("update %s could not be handled", update_id)
-            await self.outbox.settle(owed, lambda: self.storage.inbox.finish(PLATFORM, update_id))
+            try:
+                await self.outbox.settle(owed, lambda: self.storage.inbox.finish(PLATFORM, update_id))
+            except DatabaseUnavailable as exc:  # the busy wait ran out: nothing it owes was kept, it is replayed
+                log.warning("update %s was handled but neither marked done nor its messages kept (%s); it is "
+                            "handled again at the next start", update_id, exc)
             METRICS.handled.labels(PLATFORM).inc()
 
     def parse(self, payload: str) -> tuple[Update | None, str]:
@@ -124,6 +135,11 @@ class DurablePoller:
             log.info("%d update(s) still running at shutdown are handled at the next start", len(left))
         return len(left)
 
+    @staticmethod
+    async def pause(stop: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
     async def fetch(self, offset: int | None, timeout: int | None = None) -> list[Any]:
         """One getUpdates call, its result as raw JSON (see the module's docstring for why).
 
@@ -139,7 +155,7 @@ class DurablePoller:
     async def run(self, stop: asyncio.Event, drain_seconds: float = 30) -> None:
         await self.replay_unfinished()
         offset: int | None = None
-        failures = 0
+        failures = conflicts = refusals = 0
         while not stop.is_set():
             poll = asyncio.create_task(self.fetch(offset))
             stopping = asyncio.create_task(stop.wait())
@@ -155,16 +171,26 @@ class DurablePoller:
                 ids = [update_id_of(u) for u in updates]
                 if updates and not any(i is not None for i in ids):  # nothing here can be acknowledged
                     raise TelegramError(f"{len(updates)} item(s) without an update id")
-            except InvalidToken:
-                raise
+            except Conflict as exc:  # another process polls this token (or set a webhook): wait it out, quietly
+                conflicts += 1
+                delay = back_off(CONFLICT_FIRST, CONFLICT_MAX, conflicts)
+                log.warning("Telegram: another instance is polling this token, or a webhook is set (409: %s); "
+                            "polling again in %.0f s", exc, delay)
+                await self.pause(stop, delay)
+                continue
             except TelegramError as exc:
                 failures += 1
+                refusals = refusals + 1 if isinstance(exc, InvalidToken) else 0
+                if refusals >= REFUSALS_IN_A_ROW:  # the token is refused: handlers/runner.py decides
+                    await self.drain(drain_seconds)  # a restart replays what is unfinished: none of it may run still
+                    raise
                 delay = min(MAX_BACKOFF, 2.0**failures)
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+                await self.pause(stop, delay)
                 continue
-            failures = 0
+            if conflicts:
+                log.info("Telegram: polling again after %d conflict(s): the other instance stopped", conflicts)
+            failures = conflicts = refusals = 0
             METRICS.contact(PLATFORM)
             if not updates:
                 continue
@@ -173,8 +199,11 @@ class DurablePoller:
                 log.warning("%d item(s) without an update id in a batch; ignored", len(updates) - len(batch))
             try:
                 fresh = set(await self.storage.inbox.store(PLATFORM, batch))
-            except Exception:  # not stored, so not acknowledged: Telegram delivers it again
-                log.exception("could not store %d update(s); fetching them again", len(batch))
+            except Exception as exc:  # not stored, so not acknowledged: Telegram delivers it again
+                if isinstance(exc, DatabaseUnavailable):  # known (locked too long, read-only): one line
+                    log.warning("could not store %d update(s) (%s); fetching them again", len(batch), exc)
+                else:
+                    log.exception("could not store %d update(s); fetching them again", len(batch))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
                 continue

@@ -20,6 +20,7 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.config import TelegramConfig
+from bot.store.connection import DatabaseUnavailable
 from bot.store.inbox import stored_form
 from handlers.http.metrics import METRICS
 from handlers.startup import listen
@@ -57,8 +58,11 @@ def webhook_app(handler: DurablePoller, settings: TelegramConfig) -> web.Applica
         payload = stored_form(update)
         try:
             fresh = await inbox.store(PLATFORM, [(str(update_id), payload)])
-        except Exception:  # not stored, so not acknowledged: Telegram posts it again
-            log.exception("could not store update %s; Telegram will post it again", update_id)
+        except Exception as exc:  # not stored, so not acknowledged: Telegram posts it again
+            if isinstance(exc, DatabaseUnavailable):  # known (locked for too long, read-only): one line
+                log.warning("could not store update %s (%s); Telegram will post it again", update_id, exc)
+            else:
+                log.exception("could not store update %s; Telegram will post it again", update_id)
             return refusal(503, "could not store the update")
         METRICS.contact(PLATFORM)
         if fresh:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import logging
+from typing import Any
 
 import httpx
 from aiohttp import web
@@ -27,11 +29,28 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 POLL_GAP = 1.0  # seconds between polls, as Zalo asks
 MAX_BACKOFF = 60.0
+REFUSALS = (401, 403, 404)  # what Zalo answers a token it does not know; a glitch of its gateway too, at times
+REFUSALS_IN_A_ROW = 5  # over a minute of back-off (2+4+8+16+32 s): a revoked token, not a passing glitch
+
+
+class ZaloUnavailable(Exception):
+    """Zalo answered getMe with a server error (5xx) or a rate limit: down for now, tried again."""
+
+
+async def get_me(client: ZaloClient) -> dict[str, Any]:
+    try:
+        return await client.get_me()
+    except ZaloApiError as exc:
+        if exc.code >= 500 or exc.code == 429:
+            raise ZaloUnavailable(str(exc)) from None
+        raise
 
 
 async def poll(adapter: ZaloAdapter, stop: asyncio.Event) -> None:
-    """Long polling: one update a call, 408 when idle, at least a second between polls."""
-    failures = 0
+    """Long polling: one update a call, 408 when idle, at least a second between polls. A refusal
+    (401, 403, 404) is taken for a revoked token only REFUSALS_IN_A_ROW times in a row: raised then
+    as a StartupError, which handlers/runner.py retries later (or exits on, when Zalo is alone)."""
+    failures = refusals = 0
     while not stop.is_set():
         delay = POLL_GAP
         try:
@@ -39,10 +58,14 @@ async def poll(adapter: ZaloAdapter, stop: asyncio.Event) -> None:
             METRICS.contact("zalo")
         except (ZaloApiError, httpx.HTTPError) as exc:
             failures += 1
+            refusals = refusals + 1 if isinstance(exc, ZaloApiError) and exc.code in REFUSALS else 0
+            if refusals >= REFUSALS_IN_A_ROW:
+                raise StartupError(f"Zalo refused getUpdates {refusals} times in a row ({exc}): "
+                                   f"check {ZALO_TOKEN_ENV}") from None
             delay = min(MAX_BACKOFF, POLL_GAP * 2**failures)
             log.warning("Zalo getUpdates failed (%s); retrying in %.0f s", exc, delay)
         else:
-            failures = 0
+            failures = refusals = 0
             if body is not None:
                 await adapter.handle_safely(body)
         with contextlib.suppress(TimeoutError):
@@ -90,7 +113,8 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
     sending = asyncio.Event()
     try:
         try:
-            me = await until_reachable(client.get_me, (httpx.TransportError,), "the Zalo Bot API", stop)
+            me = await until_reachable(functools.partial(get_me, client), (httpx.TransportError, ZaloUnavailable),
+                                       "the Zalo Bot API", stop)
         except Stopped:
             return
         except ZaloApiError as exc:
@@ -126,6 +150,8 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
     finally:
         if follow_ups is not None:
             await follow_ups.close()
+            if core.officers is not None:  # a restart (handlers/runner.py) registers its own
+                core.officers.link_listeners.remove(follow_ups.linked)
         if sender is not None and sender_task is not None:
             sending.set()
             await sender_task

@@ -7,11 +7,16 @@ Each case runs the real command as a process against the local fake APIs, with r
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
+import random
 import re
 import shutil
 import signal
 import socket
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,11 +27,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.store.storage import Storage
 from tests.conftest import CATALOGUE, REPO
 from tests.fake_bot_api import FakeBotApi
 from tests.fake_zalo_api import FakeZaloApi
-from tests.handlers.test_cli import environment
+from tests.handlers.test_cli import environment, kiemchung
 from tests.local_server import running
+from tests.updates import VNEID_RUMOR
 
 TELEGRAM = FakeBotApi().token
 ZALO = FakeZaloApi().token
@@ -143,13 +150,51 @@ async def test_an_unreachable_api_is_retried_with_one_warning_a_try(tmp_path: Pa
     assert outcome.returncode == 0  # stopped by SIGTERM while waiting, as a service manager would
 
 
-async def test_a_database_that_is_not_a_database(tmp_path: Path) -> None:
+async def a_real_database(path: Path) -> bytes:
+    """The bytes of a database the bot made and used (its schema, 400 updates in its inbox), in one file."""
+    storage = await Storage.open(path)
+    await storage.inbox.store("telegram", [(str(i), json.dumps({"update_id": i, "text": VNEID_RUMOR}))
+                                           for i in range(400)])
+    await storage.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    content = path.read_bytes()
+    path.unlink()
+    return content
+
+
+def damaged(content: bytes, kind: str) -> bytes:
+    if kind == "text":
+        return ("Đây không phải là một cơ sở dữ liệu SQLite.\n" * 50).encode()
+    if kind == "random bytes":
+        return random.Random(17).randbytes(64 * 1024)
+    if kind == "truncated":
+        return content[:len(content) // 2]
+    if kind == "header only":
+        return content[:100]
+    assert kind == "a damaged page"  # the header and the schema sound, a page of data overwritten
+    page = 4096
+    return content[:3 * page] + random.Random(17).randbytes(page) + content[4 * page:]
+
+
+CANNOT_BE_READ = "(restore a copy made by kiemchung backup, or move the file aside to start with a new database)"
+
+
+@pytest.mark.parametrize(("kind", "reason"), [
+    ("text", "file is not a database"), ("random bytes", "file is not a database"),
+    ("truncated", "database disk image is malformed"), ("header only", "database disk image is malformed"),
+    ("a damaged page", "malformed (Page "),
+])
+async def test_a_database_that_is_not_a_database_or_is_damaged(tmp_path: Path, kind: str, reason: str) -> None:
     database = tmp_path / "kc.db"
-    database.write_text("Đây không phải là một cơ sở dữ liệu SQLite.\n" * 50, encoding="utf-8")
-    outcome = await one_line(write_config(tmp_path), f"database {database} cannot be opened or written: file is not "
-                             "a database (check the file, its folder, their owner and permissions)", 1,
-                             TELEGRAM_BOT_TOKEN=TELEGRAM)
-    assert outcome.seconds < 30  # it never hangs (the timeout of kiemchung_run would fail it first)
+    database.write_bytes(damaged(await a_real_database(database), kind))
+    outcome = await kiemchung_run(write_config(tmp_path), timeout=30, TELEGRAM_BOT_TOKEN=TELEGRAM)
+    assert_clean(outcome)
+    [line] = outcome.problems
+    assert line.startswith(f"database {database} cannot be read: {reason}"), outcome.stderr
+    assert line.endswith(CANNOT_BE_READ)
+    assert outcome.lines[-1] == line
+    assert outcome.returncode == 1  # never a hang: the timeout of kiemchung_run would fail it first
 
 
 async def test_a_database_folder_that_cannot_be_created(tmp_path: Path) -> None:
@@ -169,8 +214,10 @@ def unprivileged() -> tuple[str, ...] | None:
     return (setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups") if os.path.exists(setpriv) else None
 
 
-@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
-async def test_a_database_in_a_read_only_folder(request: pytest.FixtureRequest, existing: bool) -> None:
+@pytest.mark.parametrize("case", ["new", "existing", "read-only file"])
+async def test_a_database_in_a_read_only_folder(request: pytest.FixtureRequest, case: str) -> None:
+    """A new database in a read-only folder, an existing one whose folder became read-only, and a
+    read-only database file in a folder the bot may write (which SQLite opens read-only, silently)."""
     prefix = unprivileged()
     if prefix is None:
         pytest.skip("running as root without setpriv: a folder's mode cannot be tested")
@@ -183,21 +230,58 @@ async def test_a_database_in_a_read_only_folder(request: pytest.FixtureRequest, 
             pytest.skip(f"{path} is not open to other users, who run the bot here")
     folder = base / "readonly"
     folder.mkdir()
-    if existing:  # a database the bot made, then its folder became read-only
+    if case != "new":  # a database the bot made, then its folder (or the file) became read-only
         outcome = await kiemchung_run(write_config(base, database=str(folder / "kc.db")))  # the local console
         assert outcome.returncode == 0, outcome.stderr
     for item in folder.iterdir():
         os.chmod(item, 0o444)
-    os.chmod(folder, 0o555)
+    os.chmod(folder, 0o777 if case == "read-only file" else 0o555)
     request.addfinalizer(lambda: os.chmod(folder, 0o755))
     config = write_config(base, database=str(folder / "kc.db"))
     os.chmod(config, 0o644)
     outcome = await kiemchung_run(config, prefix=prefix, timeout=20, TELEGRAM_BOT_TOKEN=TELEGRAM)
     assert_clean(outcome)
     [line] = outcome.problems
-    why = "attempt to write a readonly database" if existing else "unable to open database file"
+    why = "unable to open database file" if case == "new" else "attempt to write a readonly database"
     assert line == (f"database {folder / 'kc.db'} cannot be opened or written: {why} "
                     "(check the file, its folder, their owner and permissions)"), outcome.stderr
+    assert outcome.returncode == 1
+
+
+def unshared_mounts() -> bool:
+    """Whether this user may mount in a namespace of its own (root, or user namespaces enabled)."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+READ_ONLY_FILESYSTEM = """
+set -e
+mount -t tmpfs tmpfs "$1"
+printf 'database: %s/kc.db\\ncatalogue: %s\\ntelegram: {base_url: "%s"}\\n' "$1" "$2" "$4" > "$1/cfg.yaml"
+env -u TELEGRAM_BOT_TOKEN "$3" -m handlers.cli run --config "$1/cfg.yaml" < /dev/null > /dev/null 2>&1  # the console
+mount -o remount,ro "$1"
+exec "$3" -m handlers.cli run --config "$1/cfg.yaml" < /dev/null
+"""
+
+
+async def test_a_database_on_a_read_only_filesystem(tmp_path: Path) -> None:
+    """The file system remounted read-only under an existing database (a disk error does that)."""
+    if not unshared_mounts():
+        pytest.skip("cannot mount in a namespace of its own here: a read-only file system cannot be made")
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    process = await asyncio.create_subprocess_exec(
+        "unshare", "--user", "--map-root-user", "--mount", "sh", "-c", READ_ONLY_FILESYSTEM, "sh", str(mount),
+        str(CATALOGUE), sys.executable, f"http://127.0.0.1:{free_port()}/bot",  # nothing listens: never the network
+        cwd=REPO, env=environment(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=TELEGRAM),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    outcome = Outcome(int(process.returncode or 0), stderr.decode(), stdout.decode(), 0.0)
+    assert_clean(outcome)
+    assert outcome.problems == [f"database {mount / 'kc.db'} cannot be opened or written: Read-only file system "
+                                "(check the file, its folder, their owner and permissions)"], outcome.stderr
     assert outcome.returncode == 1
 
 
@@ -236,3 +320,32 @@ async def test_a_catalogue_without_a_published_entry_is_a_warning_at_start(tmp_p
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _, stderr = await validate.communicate()
     assert validate.returncode == 2 and "no published entry" in stderr.decode()
+
+
+async def test_a_second_bot_on_the_same_database_is_refused_and_a_killed_one_leaves_no_lock(tmp_path: Path) -> None:
+    """One bot per database (bot/store/owner.py); the console, export, reports and backup run beside it."""
+    async with running(FakeBotApi()) as api:
+        config = write_config(tmp_path, telegram={"base_url": api.base_url, "poll_timeout": 1})
+        first = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "handlers.cli", "run", "--config", str(config), cwd=tmp_path,
+            env=environment(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=TELEGRAM), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        assert first.stderr is not None
+        while b"polling as" not in await asyncio.wait_for(first.stderr.readline(), 30):
+            pass
+        database = tmp_path / "kc.db"
+        await one_line(config, f"database {database} is used by another kiemchung process (pid {first.pid}): one bot "
+                       "per database, since each replays the updates it finds unfinished (stop the other one, or give "
+                       "this one its own database)", 1, TELEGRAM_BOT_TOKEN=TELEGRAM)
+        beside = [("console",), ("export",), ("reports",), ("backup", str(tmp_path / "copy.db"))]
+        for args in beside:
+            done = await asyncio.to_thread(kiemchung, args[0], "--config", str(config), *args[1:],
+                                           stdin=f"{VNEID_RUMOR}\n\n", cwd=tmp_path)
+            assert done.returncode == 0, (args, done.stderr)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        again = await kiemchung_run(config, stop_when=lambda seen: "polling as" in seen, TELEGRAM_BOT_TOKEN=TELEGRAM)
+    assert_clean(again)
+    assert again.returncode == 0 and again.problems == []
+    with contextlib.closing(sqlite3.connect(database)) as db:  # the console's check was recorded beside the bot
+        assert db.execute("SELECT COUNT(*) FROM reports WHERE platform = 'console'").fetchone()[0] == 1
