@@ -100,7 +100,7 @@ class Sender:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; then return at once, leaving every unsent message in the outbox
         (the sends under way are the caller's to wait for or cancel: see `finish`)."""
-        await self.store.release_claims(self.platform, utcnow() + LEASE)  # ours from a dead process
+        await self.store.release_claims(self.platform, LEASE)  # a dead process's
         wake = self.outbox.wake_event(self.platform)
         while not stop.is_set():
             wake.clear()
@@ -140,6 +140,14 @@ class Sender:
         return len(left)
 
     async def deliver(self, message: OutboxRow) -> None:
+        try:
+            await self._deliver(message)
+        finally:
+            # The chat's next message is free now. Waking the loop here, not only through the task's end,
+            # covers a send that ended between the loop's claim and its wait (it would sleep IDLE_LOOK).
+            self.outbox.wake_event(self.platform).set()
+
+    async def _deliver(self, message: OutboxRow) -> None:
         try:
             await asyncio.wait_for(self.transport.send(message.chat_id, message.payload), self.policy.send_timeout)
         except SendFailure as failure:

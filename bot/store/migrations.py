@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.store.connection import Database
+from bot.store.connection import Engine
 
 # Each migration runs once, in order, in one transaction; the database records the last one's number
-# (SQLite: PRAGMA user_version).
+# (SQLite: PRAGMA user_version; PostgreSQL: the schema_version table). They are written in SQLite's
+# DDL; PostgreSQL reads them through its dialect's `schema` (the id columns, WITHOUT ROWID, REAL).
 # Never edit a released migration: append a new one.
 MIGRATIONS: Sequence[str] = (
     # 1: the report log
@@ -230,7 +231,7 @@ MIGRATIONS: Sequence[str] = (
 )
 
 
-async def migrate(db: Database) -> int:
+async def migrate(db: Engine) -> int:
     """Apply the migrations this database lacks; return the schema version it now has."""
     version = await db.schema_version()
     if version > len(MIGRATIONS):
@@ -239,5 +240,5 @@ async def migrate(db: Database) -> int:
             f"({len(MIGRATIONS)}); upgrade kiemchung"
         )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        await db.apply_migration(number, script)
+        await db.apply_migration(number, db.dialect.schema(script))
     return len(MIGRATIONS)

@@ -9,13 +9,13 @@ from bot.store.storage import Storage
 from bot.store.values import utcnow
 
 
-async def test_inbox_stores_each_update_once_and_replays_the_unfinished(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "kc.db")
+async def test_inbox_stores_each_update_once_and_replays_the_unfinished(target: Path | str) -> None:
+    storage = await Storage.open(target)
     assert await storage.inbox.store("telegram", [("1", '{"update_id": 1}'), ("2", '{"update_id": 2}')]) == ["1", "2"]
     assert await storage.inbox.store("telegram", [("2", '{"update_id": 2}'), ("3", '{"update_id": 3}')]) == ["3"]
     await storage.inbox.finish("telegram", "1")
     await storage.close()
-    storage = await Storage.open(tmp_path / "kc.db")  # as after a crash
+    storage = await Storage.open(target)  # as after a crash
     assert [uid for uid, _ in await storage.inbox.pending("telegram")] == ["2", "3"]
     assert await storage.inbox.pending("zalo") == []
     await storage.inbox.finish("telegram", "2")
