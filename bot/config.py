@@ -460,10 +460,11 @@ def parse_zalo(section: _Reader, environ: Mapping[str, str]) -> ZaloConfig:
 
 
 def parse_delivery(section: _Reader) -> DeliveryConfig:
-    section.check_known({"give_up_hours", "shutdown_seconds"})
+    section.check_known({"give_up_hours", "shutdown_seconds", "lease_seconds"})
     defaults = DeliveryConfig()
     return DeliveryConfig(section.number("give_up_hours", defaults.give_up_hours, 0.1, 24 * 30),
-                          section.number("shutdown_seconds", defaults.shutdown_seconds, 1, 300))
+                          section.number("shutdown_seconds", defaults.shutdown_seconds, 1, 300),
+                          section.number("lease_seconds", defaults.lease_seconds, 1, 3600))
 
 
 def parse_http(section: _Reader) -> HttpConfig:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.connection import Store, operation
-from bot.store.values import from_json, utcnow
+from bot.store.values import from_json, moment, utcnow
 
 # `o` is its chat's oldest open message: the only one of a chat that may be tried, so that a chat's
 # messages leave in the order they were owed
@@ -18,11 +18,6 @@ OLDEST = ("o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.platform = o.platform 
 # Due at a moment (given twice): pending and its time has come, or being sent under a lease that ran out
 # (its sender's process died: with several processes on one database, another takes it over).
 DUE = "((o.status = 'pending' AND o.not_before <= ?) OR (o.status = 'sending' AND o.claimed_until <= ?))"
-
-
-def moment(value: dt.datetime) -> str:
-    """Stored moments compared as text: one fixed width, so that text order is time order."""
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
