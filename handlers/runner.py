@@ -67,6 +67,8 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
         from handlers.zalo.run import run_zalo
 
         platforms.append(run_zalo(core, stop))
+    if platforms and core.officers is not None and core.storage is not None and core.storage.db.shared:
+        platforms.append(core.officers.entries.follow(stop))  # edits made by the other processes
     if platforms and core.privacy is not None:
         await purge(core.privacy)
         platforms.append(purge_daily(core.privacy, stop))

@@ -229,7 +229,7 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX outbox_done ON outbox (status, done_at);
     """,
     # 11: several processes on one database (PostgreSQL): the inbox as a shared queue claimed by chat,
-    # the catalogue's version (an officer's edit in one process is matched by the others), once-only jobs
+    # and the catalogue's version (an officer's edit in one process is matched by the others)
     """
     ALTER TABLE inbox ADD COLUMN chat_key TEXT;       -- the chat of the update: handled one at a time, in order
     ALTER TABLE inbox ADD COLUMN claimed_until TEXT;  -- while a process handles it; past this, a dead one's
@@ -237,13 +237,9 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX inbox_chat ON inbox (platform, chat_key, seq) WHERE done_at IS NULL;
     CREATE TABLE catalogue_version (
         id           INTEGER PRIMARY KEY CHECK (id = 1),
-        version      INTEGER NOT NULL          -- raised by every write to entries or entry_images
+        version      INTEGER NOT NULL          -- raised by every write to entries
     );
     INSERT INTO catalogue_version (id, version) VALUES (1, 0);
-    CREATE TABLE job_runs (
-        job          TEXT PRIMARY KEY,         -- digest | retention | ...
-        period       TEXT NOT NULL             -- the last period it ran for (a week, a day): once per period
-    );
     """,
 )
 
