@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from bot.config_reader import ConfigError as ConfigError
+from bot.config_reader import SectionReader as _Reader
 from bot.delivery.settings import DeliveryConfig
 from bot.groups.policy import GroupPolicy, WatchMode
 from bot.locale import LANGUAGES
@@ -63,10 +65,6 @@ DEFAULT_POSSIBLE_THRESHOLD = 45.0
 # 35 paraphrases found, 8 to 10 of the 100 negatives shown as possible); 0.405 is the middle.
 # Lower finds more retellings and shows more topic neighbours (0.38: 32/35 and 12/100).
 DEFAULT_SEMANTIC_THRESHOLD = 0.405
-
-
-class ConfigError(ValueError):
-    """One line naming the key that is wrong and why."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +156,18 @@ class HttpConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The officers' web desk (handlers/web); off unless `web.listen` is set."""
+
+    listen: tuple[str, int] | None = None
+    public_url: str = ""  # what officers open, no trailing slash; https:// makes the session cookie Secure
+
+    @property
+    def secure(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
@@ -177,6 +187,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     # A person's private messages the bot answers in any minute; past it one notice, then silence.
     # 20: forwarding rumors one by one, or stepping through /them, stays far below it (the e2e
     # tests never send more than 8 a minute from one person); a flood costs at most 21 replies a minute.
@@ -189,115 +200,8 @@ class Config:
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never reach a log."""
         password = self.database.password if isinstance(self.database, PostgresUrl) else ""
-        return tuple(s for s in (self.telegram.token, self.telegram.secret_token, self.zalo.token,
-                                 self.zalo.secret_token, password) if s)
-
-
-class _Reader:
-    def __init__(self, data: Mapping[str, Any], prefix: str, origin: str) -> None:
-        self.data = data
-        self.prefix = prefix
-        self.origin = origin
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def fail(self, name: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.origin}: {self.key(name)}: {message}")
-
-    def check_known(self, known: set[str]) -> None:
-        for name in sorted(set(map(str, self.data)) - known):
-            raise self.fail(name, f"unknown key (known: {', '.join(sorted(known))})")
-
-    def text(self, name: str, default: str) -> str:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            raise self.fail(name, f"must be text, got {value!r}")
-        return value.strip()
-
-    def number(self, name: str, default: float, low: float, high: float) -> float:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise self.fail(name, f"must be a number from {low:g} to {high:g}, got {value!r}")
-        return float(value)
-
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(name, f"must be true or false, got {value!r}")
-        return value
-
-    def ids(self, name: str) -> tuple[int, ...]:
-        value = self.data.get(name)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            raise self.fail(name, f"must be a list of numeric user ids, got {value!r}")
-        return tuple(value)
-
-    def texts(self, name: str) -> tuple[str, ...]:
-        value = self.data.get(name)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
-            raise self.fail(name, f"must be a list of ids, got {value!r}")
-        return tuple(str(v) for v in value)
-
-    def listen(self, name: str, default: tuple[str, int]) -> tuple[str, int]:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        host, _, port = str(value).rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise self.fail(name, f"must be host:port, e.g. 127.0.0.1:8443, got {value!r}")
-        return host, int(port)
-
-    def optional_id(self, name: str) -> int | None:
-        value = self.data.get(name)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"must be a numeric chat id or null, got {value!r}")
-        return value
-
-    def path(self, name: str, default: Path, base: Path) -> Path:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(name, f"must be a file path, got {value!r}")
-        path = Path(value.strip()).expanduser()
-        return path if path.is_absolute() else base / path
-
-    def paths(self, name: str, base: Path) -> tuple[Path, ...]:
-        value = self.data.get(name)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(name, f"must be a list of file paths, got {value!r}")
-        paths = (Path(v.strip()).expanduser() for v in value)
-        return tuple(p if p.is_absolute() else base / p for p in paths)
-
-    def base_url(self, name: str, default: str) -> str:
-        """A Bot API base URL: the token is appended to it, so it must end with /bot."""
-        url = self.text(name, default)
-        if not url.startswith(("http://", "https://")):
-            raise self.fail(name, f"must start with http:// or https://, got {url!r}")
-        if not url.endswith("/bot"):
-            raise self.fail(name, f"must end with /bot (the token is appended to it), got {url!r}")
-        return url
-
-    def section(self, name: str) -> _Reader:
-        value = self.data.get(name) or {}
-        if not isinstance(value, Mapping):
-            raise self.fail(name, "must be a mapping of keys")
-        return _Reader(value, f"{self.key(name)}.", self.origin)
+        return tuple(s for s in (password, self.telegram.token, self.telegram.secret_token, self.zalo.token,
+                                 self.zalo.secret_token) if s)
 
 
 def parse_semantic(section: _Reader, database: Path | PostgresUrl, base: Path) -> SemanticConfig:
@@ -357,8 +261,8 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         raise ConfigError(f"{origin}: must be a mapping of keys to values")
     top = _Reader(data, "", origin)
     top.check_known({"telegram", "zalo", "database", "catalogue", "owners", "officers", "officers_chat",
-                     "language", "matching", "groups", "digest", "delivery", "log_level", "private_messages_per_minute",
-                     "retention_days", "indicators", "signs", "http"})
+                     "language", "matching", "groups", "digest", "delivery", "log_level",
+                     "private_messages_per_minute", "retention_days", "indicators", "signs", "http", "web"})
     tg = top.section("telegram")
     tg.check_known({"token", "base_url", "base_file_url", "poll_timeout", "mode", "webhook_url", "secret_token",
                     "listen", "max_connections"})
@@ -417,6 +321,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
         digest=parse_digest(top),
         http=parse_http(top.section("http")),
         delivery=parse_delivery(top.section("delivery")),
+        web=parse_web(top.section("web")),
         private_messages_per_minute=int(top.number("private_messages_per_minute", 20, 1, 1000)),
         retention_days=int(retention) if retention is not None else None,
         log_level=log_level,
@@ -470,6 +375,19 @@ def parse_delivery(section: _Reader) -> DeliveryConfig:
 def parse_http(section: _Reader) -> HttpConfig:
     section.check_known({"listen"})
     return HttpConfig(section.listen("listen", ("", 0)) if section.data.get("listen") is not None else None)
+
+
+def parse_web(section: _Reader) -> WebConfig:
+    section.check_known({"listen", "public_url"})
+    if section.data.get("listen") is None:
+        return WebConfig()
+    listen = section.listen("listen", ("", 0))
+    public_url = section.text("public_url", "").rstrip("/")
+    if not public_url:
+        raise section.fail("public_url", "web.listen needs the address officers open (https://... behind a proxy)")
+    if not public_url.startswith(("http://", "https://")) or any(ch in public_url for ch in "?#"):
+        raise section.fail("public_url", f"must be an http:// or https:// address, got {public_url!r}")
+    return WebConfig(listen, public_url)
 
 
 def catalogue_path(top: _Reader, base: Path) -> Path:

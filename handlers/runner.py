@@ -59,6 +59,10 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
         from handlers.http.server import serve_http
 
         platforms.append(serve_http(core, stop))
+    if config.web.listen is not None and core.officers is not None:
+        from handlers.web.app import serve_web
+
+        platforms.append(serve_web(core, stop))
     if config.telegram.token:
         from handlers.telegram.app import run_telegram
 

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -19,7 +20,16 @@ from rapidfuzz import fuzz, process
 from bot.catalogue import Catalogue, Problem, Rumor, merge_catalogues, parse_entry, rumor_to_dict
 from bot.checking import format_date, notice, source_paragraphs, verdict_label
 from bot.desk.clock import local_time
-from bot.desk.forms import EDITABLE_FIELDS, MAX_ID_LENGTH, apply_edit, field_name, make_slug, parse_form, raw_entry
+from bot.desk.forms import (
+    EDITABLE_FIELDS,
+    MAX_ID_LENGTH,
+    apply_edit,
+    apply_fields,
+    field_name,
+    make_slug,
+    parse_form,
+    raw_entry,
+)
 from bot.desk.grouping import PendingReports
 from bot.desk.rights import Actor, Rights
 from bot.locale import Locale
@@ -51,6 +61,30 @@ def entry_data(rumor: Rumor) -> dict[str, Any]:
         for source in data["sources"]
     ]
     return data
+
+
+def problem_field(problem: Problem) -> str:
+    """The form's field a loader problem is about ('sources[0].url' -> 'source')."""
+    name = problem.field.split("[")[0].split(".")[0]
+    return {"sources": "source"}.get(name, name)
+
+
+def changed_fields(record: AuditRecord) -> list[str]:
+    """The fields an edit or a link changed, from its audit row's before and after."""
+    before, after = record.before, record.after
+    if record.action not in ("edit", "link") or not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    return sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: the reply, the entry as saved (None when refused or invalid), and the problems
+    that kept it from being saved, each naming its field."""
+
+    reply: Reply
+    rumor: Rumor | None = None
+    problems: tuple[Problem, ...] = ()
 
 
 def validate(raw: Mapping[str, Any], label: str) -> tuple[Rumor | None, list[Problem]]:
@@ -139,12 +173,16 @@ class EntryDesk:
 
     async def create(self, actor: Actor, fields: Mapping[str, str], report_id: int | None = None) -> Reply:
         """Save a new entry (validated whole, or nothing saved); a report it answers is linked with it."""
+        return (await self.save_new(actor, fields, report_id)).reply
+
+    async def save_new(self, actor: Actor, fields: Mapping[str, str], report_id: int | None = None) -> Saved:
+        """`create`, telling a form what became of it: the entry saved, or every problem by field."""
         refusal = await self.rights.guard(actor, "create", fields.get("claim", ""))
         if refusal is not None:
-            return refusal
+            return Saved(refusal)
         rumor, problems = self.draft(fields)
         if rumor is None:
-            return self.problems_reply(problems)
+            return Saved(self.problems_reply(problems), problems=tuple(problems))
         linked: list[int] = []
         if report_id is not None:
             group = await self.pending.group_of(report_id)
@@ -156,7 +194,7 @@ class EntryDesk:
         ), link_reports=linked)
         await self.reload()
         await self.linked(linked, rumor.id)
-        return self.entry_reply(rumor, self.t("officers.added", id=rumor.id))
+        return Saved(self.entry_reply(rumor, self.t("officers.added", id=rumor.id)), rumor)
 
     async def linked(self, report_ids: Sequence[int], rumor_id: str) -> None:
         if not report_ids:
@@ -174,8 +212,12 @@ class EntryDesk:
 
     def problem_text(self, problem: Problem) -> str:
         """A loader problem in the officer's words, naming the form's field."""
-        name = problem.field.split("[")[0].split(".")[0]
-        name = {"sources": "source"}.get(name, name)
+        name, message = problem_field(problem), self.problem_message(problem)
+        return f"{name}: {message}" if name else message
+
+    def problem_message(self, problem: Problem) -> str:
+        """What is wrong, in the officer's words (the field aside)."""
+        name = problem_field(problem)
         message = problem.message
         if message in ("is missing", "is empty"):
             message = self.t("officers.problem.missing")
@@ -187,7 +229,7 @@ class EntryDesk:
             message = self.t("officers.problem.id")
         elif name == "published" and message.startswith("must be an ISO date"):
             message = self.t("officers.problem.date")
-        return f"{name}: {message}" if name else message
+        return message
 
     # -- edit, retire, restore, show, find, history ------------------------------------------------
     async def edit(self, actor: Actor, command: str, args: str) -> Reply:
@@ -213,9 +255,13 @@ class EntryDesk:
     async def change(self, actor: Actor, rumor: Rumor, action: str, raw: Mapping[str, Any],
                      report_ids: Sequence[int] = (), report_id: int | None = None) -> Reply:
         """Validate the changed entry, then store it over the old one with its audit row."""
+        return (await self.save_change(actor, rumor, action, raw, report_ids, report_id)).reply
+
+    async def save_change(self, actor: Actor, rumor: Rumor, action: str, raw: Mapping[str, Any],
+                          report_ids: Sequence[int] = (), report_id: int | None = None) -> Saved:
         changed, problems = validate(raw, "")
         if changed is None:
-            return self.problems_reply(problems)
+            return Saved(self.problems_reply(problems), problems=tuple(problems))
         before, after = entry_data(rumor), entry_data(changed)
         await self.storage.entries.save(rumor.id, after, AuditRecord(
             actor.platform, actor.user_id, action, chat_id=actor.chat_id, entry_id=rumor.id,
@@ -223,7 +269,16 @@ class EntryDesk:
         ), link_reports=report_ids)
         await self.reload()
         await self.linked(report_ids, rumor.id)
-        return self.entry_reply(changed, self.t(f"officers.{action}.done", id=rumor.id))
+        return Saved(self.entry_reply(changed, self.t(f"officers.{action}.done", id=rumor.id)), changed)
+
+    async def edit_form(self, actor: Actor, command: str, rumor_id: str, fields: Mapping[str, str]) -> Saved:
+        """The web desk's edit: every field of a whole form at once, validated by the loader like /sua's
+        one field (nothing saved while any problem is left)."""
+        rumor = await self.guarded_entry(actor, command, rumor_id)
+        if isinstance(rumor, Reply):
+            return Saved(rumor)
+        editable = {name: value for name, value in fields.items() if name in EDITABLE_FIELDS}
+        return await self.save_change(actor, rumor, "edit", apply_fields(entry_data(rumor), editable))
 
     async def set_status(self, actor: Actor, command: str, rumor_id: str, retire: bool) -> Reply:
         """/xoa retires an entry (kept, never matched); /khoiphuc restores it."""
@@ -253,21 +308,28 @@ class EntryDesk:
         refusal = await self.rights.guard(actor, command, words)
         if refusal is not None:
             return refusal
+        if not folded(words):
+            return notice(self.locale, "officers.find.usage")
+        found = self.search(words)
+        if not found:
+            return notice(self.locale, "officers.find.none", words=words.strip())
+        lines = [self.entry_line(rumor) for rumor in found]
+        return Reply((Paragraph.of(bold(self.t("officers.find.title", words=words.strip()))),
+                      Paragraph.of("\n".join(lines))))
+
+    def search(self, words: str, limit: int = MAX_FOUND) -> list[Rumor]:
+        """Entries holding every word (accents ignored), else the closest by fuzzy score."""
         query = folded(words)
         if not query:
-            return notice(self.locale, "officers.find.usage")
+            return []
         views = {r.id: folded(" ".join((r.id.replace("-", " "), *r.texts, r.summary)))
                  for r in self.catalogue.rumors}
         wanted = query.split()
         found = [rid for rid, view in views.items() if all(w in view.split() for w in wanted)]
         if not found:
-            scored = process.extract(query, views, scorer=fuzz.token_set_ratio, limit=MAX_FOUND, score_cutoff=60)
+            scored = process.extract(query, views, scorer=fuzz.token_set_ratio, limit=limit, score_cutoff=60)
             found = [rid for _, _, rid in scored]
-        if not found:
-            return notice(self.locale, "officers.find.none", words=words.strip())
-        lines = [self.entry_line(self.catalogue.by_id[rid]) for rid in found[:MAX_FOUND]]
-        return Reply((Paragraph.of(bold(self.t("officers.find.title", words=words.strip()))),
-                      Paragraph.of("\n".join(lines))))
+        return [self.catalogue.by_id[rid] for rid in found[:limit]]
 
     async def history(self, actor: Actor, command: str, rumor_id: str) -> Reply:
         """/lichsu: every recorded action on an entry, oldest first."""
@@ -282,10 +344,7 @@ class EntryDesk:
         lines = []
         for row in rows:
             record = row.record
-            detail = ""
-            if record.action in ("edit", "link") and isinstance(record.before, dict) and isinstance(record.after, dict):
-                keys = sorted(k for k in {*record.before, *record.after} if record.before.get(k) != record.after.get(k))
-                detail = ", ".join(keys)
+            detail = ", ".join(changed_fields(record))
             if record.report_id is not None:
                 detail = f"{detail} · " if detail else ""
                 detail += self.t("officers.history.report", id=record.report_id)

@@ -154,8 +154,9 @@ def reports_csv(reports: Sequence[LoggedReport]) -> str:
     for logged in reports:
         r = logged.report
         personal = r.origin_kind in PERSONAL_ORIGINS
+        chat = "" if r.chat_type == "private" else r.chat_id  # a private chat's id is the person's user id
         writer.writerow((
-            r.id, r.created_at.isoformat(), r.platform, r.chat_id, r.chat_type, r.kind, r.text, r.origin_kind or "",
+            r.id, r.created_at.isoformat(), r.platform, chat, r.chat_type, r.kind, r.text, r.origin_kind or "",
             "" if personal else (r.origin_name or ""), r.origin_date or "", r.rumor_id or "", f"{r.score:.1f}",
             r.band, r.not_a_claim or "", logged.review_status or "", logged.review_rumor or "", logged.votes_up,
             logged.votes_down,

@@ -35,6 +35,7 @@ FIELD_ALIASES: Mapping[str, str] = {
     "published": "published", "ngay": "published", "ngay kiem chung": "published",
 }
 LIST_FIELDS = frozenset({"urls", "phones", "variants", "tags"})
+OPTIONAL_FIELDS = frozenset({"publisher", "region", "published"})
 # Fields /sua can change; id and status have their own commands (/xoa, /khoiphuc).
 EDITABLE_FIELDS = ("claim", "verdict", "summary", "source", "publisher", "urls", "phones", "variants",
                    "region", "tags", "published")
@@ -125,6 +126,31 @@ def apply_edit(raw: Mapping[str, Any], name: str, value: str) -> dict[str, Any]:
         out[name] = split_list(value)
     else:
         out[name] = value.strip()
+    return out
+
+
+def apply_fields(raw: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of `raw` with every field of a whole form changed (the web desk's edit form): lists one
+    item a line (a variant may hold commas), and an optional field left empty removed, not set empty."""
+    out = dict(raw)
+    for name, value in fields.items():
+        value = value.strip()
+        if name in LIST_FIELDS:
+            items = [line.strip() for line in value.splitlines() if line.strip()]
+            if name != "variants":  # links, phones and tags may also be typed on one line, as in the chat
+                items = [item for line in items for item in split_list(line)]
+            out[name] = items
+            if not items:
+                out.pop(name)
+        elif name in OPTIONAL_FIELDS and not value:
+            if name == "publisher":
+                sources = [dict(s) for s in out.get("sources") or [{}]]
+                sources[0].pop("publisher", None)
+                out["sources"] = sources
+            else:
+                out.pop(name, None)
+        else:
+            out = apply_edit(out, name, value)
     return out
 
 

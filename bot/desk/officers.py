@@ -3,7 +3,8 @@
 - rights.py: who may do what; every refusal in the audit;
 - entries.py: the catalogue officers edit in the chat;
 - grouping.py: pending reports grouped by question;
-- queue.py: the review queue, its cards and buttons (payloads.py: what a button carries).
+- queue.py: the review queue, its cards and buttons (payloads.py: what a button carries);
+- logins.py: /web's one-time links and the web desk's sessions.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.catalogue import Catalogue
 from bot.config import Config
 from bot.desk.entries import EntryDesk
 from bot.desk.grouping import PendingReports
+from bot.desk.logins import WebLogins
 from bot.desk.queue import ReviewQueue
 from bot.desk.rights import Actor, Rights
 from bot.locale import get_locale
@@ -29,7 +31,7 @@ COMMAND_ACTIONS = {
     "khoiphuc": "restore", "restore": "restore", "xem": "show", "show": "show", "tim": "find", "find": "find",
     "lichsu": "history", "history": "history", "baocao": "queue", "reports": "queue", "gan": "link",
     "link": "link", "boqua": "dismiss", "dismiss": "dismiss", "capquyen": "grant", "grant": "grant",
-    "thuhoi": "revoke", "revoke": "revoke",
+    "thuhoi": "revoke", "revoke": "revoke", "web": "web", "trang": "web",
 }
 
 
@@ -47,6 +49,7 @@ class OfficerDesk:
         self.pending = PendingReports(storage)
         self.entries = EntryDesk(shipped, catalogue, storage, publish, self.rights, self.pending, locale)
         self.reviews = ReviewQueue(config, storage, matcher, self.rights, self.pending, self.entries, locale)
+        self.logins = WebLogins(config, storage, self.rights, locale)
         self.link_listeners = self.entries.link_listeners
         # What the adapters and the other desks call, each where it is done.
         self.guard = self.rights.guard
@@ -97,5 +100,6 @@ class OfficerDesk:
             "queue": lambda a, n, t: reviews.queue(a, n, int(t) if t.strip().isdigit() else 1, buttons=buttons),
             "grant": lambda a, n, t: self.rights.set_right(a, n, t, granted=True),
             "revoke": lambda a, n, t: self.rights.set_right(a, n, t, granted=False),
+            "web": self.logins.issue,
         }
         return cases[action]

@@ -19,10 +19,11 @@ from bot.desk.grouping import PendingReports, ReportGroup, is_near_duplicate, re
 from bot.desk.payloads import Payload, PayloadError, parse_payload
 from bot.desk.rights import Actor, Rights
 from bot.locale import Locale
-from bot.matching.matcher import Band, Matcher
+from bot.matching.matcher import Band, Candidate, Matcher
 from bot.matching.normalize import folded
 from bot.replies import Button, Paragraph, Reply, Span, bold, italic, shorten
 from bot.store.audit import AuditRecord
+from bot.store.reports import ReportRow
 from bot.store.storage import Storage
 from bot.store.values import utcnow
 
@@ -122,23 +123,16 @@ class ReviewQueue:
         ]
         meta = [t("officers.card.received", time=local_time(lead.created_at),
                   band=t(f"officers.band.{lead.band}"))]
-        if lead.origin_kind:
-            # a kind of origin Telegram adds later has no wording yet: say "elsewhere", not crash
-            kind = lead.origin_kind if lead.origin_kind in ORIGIN_KINDS else "other"
-            origin = t(f"officers.origin_kind.{kind}")
-            if lead.origin_name:
-                origin = f"{origin} «{lead.origin_name}»"
-            if lead.origin_date:
-                origin += " · " + t("officers.card.original_date",
-                                    time=local_time(dt.datetime.fromisoformat(lead.origin_date)))
+        origin = self.origin_of(lead)
+        if origin:
             meta.append(t("officers.card.origin", origin=origin))
         paragraphs.append(Paragraph.of("\n".join(meta)))
         buttons: list[tuple[Button, ...]] = []
-        candidates = [c for c in self.matcher.match(lead.text).candidates if c.rumor.is_published]
+        candidates = self.suggestions(group)
         if candidates:
             paragraphs.append(Paragraph.of(bold(t("officers.card.suggestions"))))
             lines = []
-            for number, candidate in enumerate(candidates[:MAX_SUGGESTIONS], start=1):
+            for number, candidate in enumerate(candidates, start=1):
                 rumor = candidate.rumor
                 lines.append(f"{number}. {rumor.id} — {verdict_label(rumor.verdict, self.locale)} — "
                              f"{shorten(rumor.claim, 100)} ({candidate.score:.0f})")
@@ -155,6 +149,25 @@ class ReviewQueue:
             Button(t("officers.button.dismiss"), Payload("dm", (str(lead.id), "0")).encode()),
         ))
         return Reply(tuple(paragraphs), tuple(buttons))
+
+    def suggestions(self, group: ReportGroup) -> list[Candidate]:
+        """The published entries the matcher finds closest to a group's lead, best first."""
+        return [c for c in self.matcher.match(group.lead.text).candidates if c.rumor.is_published][:MAX_SUGGESTIONS]
+
+    def origin_of(self, report: ReportRow) -> str:
+        """Where a report was forwarded from, in words ("kênh «Tin Nóng» · đăng lúc …"), or ""."""
+        if not report.origin_kind:
+            return ""
+        t = self.t
+        # a kind of origin Telegram adds later has no wording yet: say "elsewhere", not crash
+        kind = report.origin_kind if report.origin_kind in ORIGIN_KINDS else "other"
+        origin = t(f"officers.origin_kind.{kind}")
+        if report.origin_name:
+            origin = f"{origin} «{report.origin_name}»"
+        if report.origin_date:
+            origin += " · " + t("officers.card.original_date",
+                                time=local_time(dt.datetime.fromisoformat(report.origin_date)))
+        return origin
 
     async def notification_for(self, request: CheckRequest, answer: Answer) -> Reply | None:
         """The card to post in the officers' chat for a new pending report, or None: nothing to post,

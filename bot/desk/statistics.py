@@ -95,14 +95,16 @@ class StatisticsDesk:
         assert self._catalogue is not None
         return self._catalogue
 
-    async def gather(self, days: int, now: dt.datetime | None = None) -> Statistics:
-        """The figures of the last `days` days (Vietnam time), today included."""
-        now = now or utcnow()
-        last_day = now.astimezone(VIETNAM).date()
+    async def gather(self, days: int, now: dt.datetime | None = None, last_day: dt.date | None = None) -> Statistics:
+        """The figures of the last `days` days (Vietnam time), today included — or of the `days` days
+        that end with `last_day` (the web desk's any period). Pending reports are always as of now."""
+        until = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), VIETNAM) if last_day else None
+        last_day = last_day or (now or utcnow()).astimezone(VIETNAM).date()
         first_day = last_day - dt.timedelta(days=days - 1)
         since = dt.datetime.combine(first_day, dt.time(), VIETNAM)
-        totals = await self.storage.statistics.report_totals(since)
-        entry_days = await self.storage.statistics.entry_days(since)
+        figures = self.storage.statistics
+        totals = await figures.report_totals(since, until)
+        entry_days = await figures.entry_days(since, until)
         asked: dict[str, int] = defaultdict(int)
         seen: dict[str, int] = defaultdict(int)
         daily: dict[str, list[int]] = defaultdict(lambda: [0] * days)
@@ -111,10 +113,10 @@ class StatisticsDesk:
             index = (row.day - first_day).days
             if 0 <= index < days:
                 daily[row.rumor_id][index] += row.count
-        votes = await self.storage.statistics.feedback_by_entry(since)
+        votes = await figures.feedback_by_entry(since, until)
         titles = await self.storage.groups.titles()
         chats: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for rumor_id, platform, chat_id, count in await self.storage.statistics.sightings_by_chat(since):
+        for rumor_id, platform, chat_id, count in await figures.sightings_by_chat(since, until):
             chats[rumor_id].append((titles.get((platform, chat_id), chat_id), count))
         ranked = sorted({*asked, *seen}, key=lambda r: (-(asked[r] + seen[r]), r))[:TOP_ENTRIES]
         top = tuple(
@@ -122,14 +124,14 @@ class StatisticsDesk:
             for r in ranked
         )
         groups = await self.officers.pending_groups() if self.officers is not None else []
-        follow_ups = await self.storage.statistics.follow_up_outcomes(since)
-        outbox = await self.storage.outbox.counts(since)
+        follow_ups = await figures.follow_up_outcomes(since, until)
+        outbox = await self.storage.outbox.counts(since, until)
         return Statistics(
             days=days, first_day=first_day, last_day=last_day,
             asked=sum(n for (kind, _), n in totals.items() if kind == "asked"),
             matched=totals.get(("asked", "match"), 0),
             possible=totals.get(("asked", "possible"), 0),
-            not_claims=await self.storage.statistics.not_claims(since),
+            not_claims=await figures.not_claims(since, until),
             seen=sum(n for (kind, _), n in totals.items() if kind == "seen"),
             pending_groups=len(groups),
             pending_reports=sum(len(g.members) for g in groups),

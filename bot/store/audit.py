@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.connection import Engine, Store, operation
+from bot.store.connection import Engine, Row, Store, operation
 from bot.store.values import from_json, to_json, utcnow
 
 
@@ -57,11 +57,18 @@ class AuditStore(Store):
     @operation
     async def for_entry(self, entry_id: str) -> list[AuditRow]:
         rows = await self.db.fetch_all("SELECT * FROM audit WHERE entry_id = ? ORDER BY id", (entry_id,))
-        return [
-            AuditRow(row["id"], dt.datetime.fromisoformat(row["created_at"]), AuditRecord(
-                platform=row["platform"], user_id=row["user_id"], action=row["action"], chat_id=row["chat_id"],
-                entry_id=row["entry_id"], report_id=row["report_id"], target=row["target"],
-                before=from_json(row["before"]), after=from_json(row["after"]),
-            ))
-            for row in rows
-        ]
+        return [audit_row(row) for row in rows]
+
+    @operation
+    async def recent(self, limit: int, offset: int = 0) -> tuple[list[AuditRow], int]:
+        """A page of the audit, newest first, and how many rows it has in all."""
+        rows = await self.db.fetch_all("SELECT * FROM audit ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))
+        return [audit_row(row) for row in rows], int(await self.db.fetch_value("SELECT COUNT(*) FROM audit"))
+
+
+def audit_row(row: Row) -> AuditRow:
+    return AuditRow(row["id"], dt.datetime.fromisoformat(row["created_at"]), AuditRecord(
+        platform=row["platform"], user_id=row["user_id"], action=row["action"], chat_id=row["chat_id"],
+        entry_id=row["entry_id"], report_id=row["report_id"], target=row["target"],
+        before=from_json(row["before"]), after=from_json(row["after"]),
+    ))

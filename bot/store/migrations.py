@@ -228,7 +228,28 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX outbox_open ON outbox (platform, chat_id, id) WHERE status IN ('pending', 'sending');
     CREATE INDEX outbox_done ON outbox (status, done_at);
     """,
-    # 11: several processes on one database (PostgreSQL): the inbox as a shared queue claimed by chat,
+    # 11: the officers' web desk — one-time login links and browser sessions, both kept as hashes only
+    """
+    CREATE TABLE web_logins (
+        token_hash   TEXT PRIMARY KEY,         -- SHA-256 of the one-time token sent in the chat
+        platform     TEXT NOT NULL,            -- the officer's platform and user id
+        user_id      TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL,
+        used_at      TEXT                      -- NULL until the link is opened (it works once)
+    ) WITHOUT ROWID;
+    CREATE INDEX web_logins_user ON web_logins (platform, user_id, created_at);
+    CREATE TABLE web_sessions (
+        session_hash TEXT PRIMARY KEY,         -- SHA-256 of the session cookie's value
+        platform     TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL,
+        ended_at     TEXT                      -- logout, or the officer's rights revoked
+    ) WITHOUT ROWID;
+    CREATE INDEX web_sessions_user ON web_sessions (platform, user_id);
+    """,
+    # 12: several processes on one database (PostgreSQL): the inbox as a shared queue claimed by chat,
     # and the catalogue's version (an officer's edit in one process is matched by the others)
     """
     ALTER TABLE inbox ADD COLUMN chat_key TEXT;       -- the chat of the update: handled one at a time, in order

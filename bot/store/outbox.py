@@ -129,11 +129,12 @@ class OutboxStore(Store):
         return dt.datetime.fromisoformat(value) if value else None
 
     @operation
-    async def counts(self, since: dt.datetime | None = None) -> dict[str, int]:
-        """Messages by state: every open one, and those settled since `since` (all when None)."""
+    async def counts(self, since: dt.datetime | None = None, until: dt.datetime | None = None) -> dict[str, int]:
+        """Messages by state: every open one, and those settled from `since` to `until` (all when None)."""
         rows = await self.db.fetch_all(
-            "SELECT status, COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') OR done_at >= ? "
-            "GROUP BY status", (moment(since) if since else "",))
+            "SELECT status, COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') "
+            "OR (done_at >= ? AND done_at < ?) GROUP BY status",
+            (moment(since) if since else "", moment(until) if until else "9999"))
         return {str(row[0]): int(row[1]) for row in rows}
 
     @operation

@@ -142,6 +142,16 @@ class ReportStore(Store):
         return str(entry) if entry else None
 
     @operation
+    async def about_entry(self, rumor_id: str, limit: int = 50) -> list[ReportRow]:
+        """The newest reports about an entry: matched to it by the bot, or linked to it by an officer."""
+        rows = await self.db.fetch_all(
+            f"""SELECT r.* FROM reports r LEFT JOIN report_reviews v ON v.report_id = r.id
+                WHERE {REPORT_ENTRY} = ? ORDER BY r.id DESC LIMIT ?""",
+            (rumor_id, limit),
+        )
+        return [report_from(row) for row in rows]
+
+    @operation
     async def log(self, since: dt.datetime | None = None) -> list[LoggedReport]:
         """Every report since `since` (all without), oldest first, with its review and its votes."""
         rows = await self.db.fetch_all(

@@ -21,6 +21,7 @@ from bot.store.postgres import DatabaseUnreachable, PostgresDatabase, PostgresUr
 from bot.store.quota import QuotaStore
 from bot.store.reports import ReportStore
 from bot.store.reviews import ReviewStore
+from bot.store.sessions import WebSessionStore
 from bot.store.statistics import StatisticsStore
 
 
@@ -44,6 +45,7 @@ class Storage:
         self.statistics = StatisticsStore(db)
         self.images = ImageStore(db)
         self.outbox = OutboxStore(db)
+        self.web = WebSessionStore(db)
 
     @classmethod
     async def open(cls, target: Path | str | PostgresUrl) -> Storage:

@@ -20,6 +20,7 @@ from bot.store.postgres import PostgresUrl, loosen
 from bot.store.storage import Storage
 
 BATCH = 5000  # rows read from SQLite at a time
+SEEDED = ("catalogue_version",)  # tables a migration fills with their one row: replaced by the file's
 
 
 class TransferRefused(RuntimeError):
@@ -55,10 +56,13 @@ def copy_database(source: Path, target: PostgresUrl) -> list[TableCount]:
             psycopg.connect(target.url, **kwargs) as pg:
         loosen(pg)
         tables = [t for t in tables_of(lite) if t != "schema_version"]
-        held = {t: int(pg.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]) for t in tables}  # type: ignore[index]
+        held = {t: int(pg.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0])  # type: ignore[index]
+                for t in tables if t not in SEEDED}
         if any(held.values()):
             busy = ", ".join(f"{t} ({n})" for t, n in held.items() if n)
             raise TransferRefused(f"{target} already holds rows: {busy}; migrate into an empty database")
+        for table in SEEDED:
+            pg.execute(f'DELETE FROM "{table}"')
         counts = [copy_table(lite, pg, table) for table in tables]
         reset_identities(pg)
         wrong = [c for c in counts if c.source != c.copied]

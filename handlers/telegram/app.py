@@ -127,6 +127,7 @@ class TelegramAdapter:
             application.add_handler(CommandHandler(["boqua", "dismiss"], officers.command("dismiss")))
             application.add_handler(CommandHandler(["capquyen", "grant"], officers.command("grant")))
             application.add_handler(CommandHandler(["thuhoi", "revoke"], officers.command("revoke")))
+            application.add_handler(CommandHandler(["web", "trang"], officers.command("web")))  # the web desk's link
             application.add_handler(CallbackQueryHandler(officers.press, pattern=OFFICER_BUTTONS))
             self.core.checker.listeners.append(officers.notifier(application))
             feedback = FeedbackHandlers(self.core, self.locale)

@@ -71,3 +71,22 @@ def test_the_example_config_copied_anywhere_still_finds_the_shipped_catalogue(tm
     assert config.database == copy.parent / "kiemchung.db"  # other relative paths still follow the file
     own = tmp_path / "own.yaml"
     assert parse_config({"catalogue": "own.yaml"}, "cfg.yaml", tmp_path, {}).catalogue == own
+
+
+def test_the_web_desk_is_off_by_default_and_on_with_its_address(tmp_path: Path) -> None:
+    assert parse_config({}, "cfg.yaml", tmp_path, {}).web.listen is None
+    web = parse_config({"web": {"listen": "127.0.0.1:8090", "public_url": "https://desk.congan.example/"}},
+                       "cfg.yaml", tmp_path, {}).web
+    assert (web.listen, web.public_url, web.secure) == (("127.0.0.1", 8090), "https://desk.congan.example", True)
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ({"listen": "127.0.0.1:8090"}, "web.public_url: web.listen needs the address officers open"),
+    ({"listen": "127.0.0.1:8090", "public_url": "desk.example"}, "web.public_url: must be an http:// or https://"),
+    ({"listen": "8090", "public_url": "https://desk.example"}, "web.listen: must be host:port"),
+    ({"listen": "127.0.0.1:8090", "public_url": "https://desk.example", "port": 1}, "web.port: unknown key"),
+])
+def test_a_web_desk_config_that_cannot_work_is_one_line(tmp_path: Path, section: dict[str, object],
+                                                         message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        parse_config({"web": section}, "cfg.yaml", tmp_path, {})

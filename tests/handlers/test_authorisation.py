@@ -47,7 +47,7 @@ OFFICER_COMMANDS = [
     f"/them\n{FORM}", "/them", f"/add\n{FORM}", f"/sua {ENTRY} kết luận đúng", f"/edit {ENTRY} verdict true",
     f"/xoa {ENTRY}", f"/retire {ENTRY}", f"/khoiphuc {ENTRY}", f"/restore {ENTRY}", f"/xem {ENTRY}",
     f"/show {ENTRY}", "/tim vneid", "/find vneid", f"/lichsu {ENTRY}", f"/history {ENTRY}", "/baocao",
-    "/reports", f"/gan 1 {ENTRY}", f"/link 1 {ENTRY}",
+    "/reports", f"/gan 1 {ENTRY}", f"/link 1 {ENTRY}", "/web", "/trang",
 ]
 OWNER_COMMANDS = [f"/capquyen {MEMBER['id']}", f"/grant {MEMBER['id']}", f"/thuhoi {THU['id']}",
                   f"/revoke {THU['id']}"]

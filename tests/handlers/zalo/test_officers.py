@@ -120,3 +120,12 @@ async def test_talk_on_zalo_gets_a_hint_and_stays_out_of_the_queue(both: BothPla
     assert "1. «" in queue and unknown[:40] in queue and "2. «" not in queue
     reasons = both.rows("SELECT not_a_claim FROM reports WHERE platform = 'zalo' ORDER BY id")
     assert [r["not_a_claim"] for r in reasons] == ["greeting", "bare_question", "command", None]
+
+
+async def test_web_on_zalo_answers_like_on_telegram(both: BothPlatforms) -> None:
+    off = await both.zalo_says("/web")  # the desk is off in this configuration: the officer is told so
+    assert "chưa được bật" in off and "/login/" not in off
+    refused = await both.zalo_says("/trang", user=MEMBER)
+    assert "cán bộ" in refused
+    [attempt] = both.rows("SELECT * FROM audit")
+    assert (attempt["action"], attempt["user_id"], attempt["target"]) == ("refused", MEMBER, "/trang")
