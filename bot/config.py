@@ -23,6 +23,7 @@ from bot.locale import LANGUAGES
 from bot.matching.matcher import SIBLING_MARGIN, Thresholds
 from bot.matching.normalize import folded
 from bot.signs.reader import DEFAULT_THRESHOLD as DEFAULT_SIGNS_THRESHOLD
+from bot.store.postgres import PostgresUrl, is_postgres_url, postgres_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CATALOGUE = PROJECT_ROOT / "data" / "known_rumors.yaml"
@@ -170,7 +171,7 @@ class WebConfig:
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
-    database: Path = Path("kiemchung.db")
+    database: Path | PostgresUrl = Path("kiemchung.db")  # an SQLite file, or PostgreSQL by its URL
     catalogue: Path = SHIPPED_CATALOGUE
     owners: tuple[int, ...] = ()
     officers: tuple[int, ...] = ()
@@ -198,13 +199,15 @@ class Config:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never reach a log."""
-        return tuple(s for s in (self.telegram.token, self.telegram.secret_token, self.zalo.token,
+        password = self.database.password if isinstance(self.database, PostgresUrl) else ""
+        return tuple(s for s in (password, self.telegram.token, self.telegram.secret_token, self.zalo.token,
                                  self.zalo.secret_token) if s)
 
 
-def parse_semantic(section: _Reader, database: Path, base: Path) -> SemanticConfig:
+def parse_semantic(section: _Reader, database: Path | PostgresUrl, base: Path) -> SemanticConfig:
     section.check_known({"enabled", "threshold", "cache"})
-    cache = section.path("cache", database.with_name(f"{database.stem}-embeddings.npz"), base)
+    beside = database if isinstance(database, Path) else base / "kiemchung.db"  # a server has no folder
+    cache = section.path("cache", beside.with_name(f"{beside.stem}-embeddings.npz"), base)
     return SemanticConfig(
         enabled=section.flag("enabled", False),
         threshold=section.number("threshold", DEFAULT_SEMANTIC_THRESHOLD, 0, 1),
@@ -281,7 +284,7 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     if possible_threshold > match_threshold:
         raise matching.fail("possible_threshold", "must not be above match_threshold")
     sibling_margin = matching.number("sibling_margin", SIBLING_MARGIN, 0, 100)
-    database = top.path("database", base / "kiemchung.db", base)
+    database = parse_database(top, base, environ)
     indicators = top.section("indicators")
     indicators.check_known({"scam_domain_lists"})
     signs = top.section("signs")
@@ -326,6 +329,17 @@ def parse_config(data: Any, origin: str, base: Path, environ: Mapping[str, str])
     )
 
 
+def parse_database(top: _Reader, base: Path, environ: Mapping[str, str]) -> Path | PostgresUrl:
+    """A file path (SQLite), or a PostgreSQL URL (bot/store/postgres.py: `postgres_url`)."""
+    raw = top.data.get("database")
+    if not (isinstance(raw, str) and is_postgres_url(raw.strip())):
+        return top.path("database", base / "kiemchung.db", base)
+    try:
+        return postgres_url(raw.strip(), environ)
+    except ValueError as exc:
+        raise top.fail("database", str(exc)) from None
+
+
 def parse_zalo(section: _Reader, environ: Mapping[str, str]) -> ZaloConfig:
     section.check_known({"token", "base_url", "mode", "webhook_url", "secret_token", "listen", "officers",
                          "monthly_quota", "quota_warning", "poll_timeout"})
@@ -351,10 +365,11 @@ def parse_zalo(section: _Reader, environ: Mapping[str, str]) -> ZaloConfig:
 
 
 def parse_delivery(section: _Reader) -> DeliveryConfig:
-    section.check_known({"give_up_hours", "shutdown_seconds"})
+    section.check_known({"give_up_hours", "shutdown_seconds", "lease_seconds"})
     defaults = DeliveryConfig()
     return DeliveryConfig(section.number("give_up_hours", defaults.give_up_hours, 0.1, 24 * 30),
-                          section.number("shutdown_seconds", defaults.shutdown_seconds, 1, 300))
+                          section.number("shutdown_seconds", defaults.shutdown_seconds, 1, 300),
+                          section.number("lease_seconds", defaults.lease_seconds, 1, 3600))
 
 
 def parse_http(section: _Reader) -> HttpConfig:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from bot.catalogue import CatalogueError, Problem, load_catalogue
 from bot.checking import ChatType, Checker, CheckRequest
 from bot.config import TELEGRAM_SECRET_ENV, TOKEN_ENV, ZALO_SECRET_ENV, ZALO_TOKEN_ENV, Config, ConfigError, load_config
@@ -37,14 +39,17 @@ from bot.matching.matcher import Band
 from bot.matching.semantic import SemanticUnavailable
 from bot.signs.reader import SignReader
 from bot.store.connection import DatabaseUnavailable, backup
+from bot.store.postgres import PASSWORD_ENV, postgres_url
 from bot.store.storage import Storage
+from bot.store.transfer import TransferRefused, copy_database, prepare
 from handlers.blocklist_fetch import MAX_BYTES, TIMEOUT_SECONDS, FetchError, fetch_domain_list
 from handlers.image_cli import ImageCases, check_image_file, image_checker, print_jsonl_image
 from handlers.plain_text import render_plain
 from handlers.startup import StartupError
 
 log = logging.getLogger("kiemchung")
-SECRET_ENVS = (TOKEN_ENV, TELEGRAM_SECRET_ENV, ZALO_TOKEN_ENV, ZALO_SECRET_ENV)  # redacted even before the config loads
+# redacted even before the config loads, and whatever the config says (migrate-db's password)
+SECRET_ENVS = (TOKEN_ENV, TELEGRAM_SECRET_ENV, ZALO_TOKEN_ENV, ZALO_SECRET_ENV, PASSWORD_ENV)
 
 
 # What a person got wrong (a file, a key, a missing extra), named on one line; exit code 2.
@@ -118,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file", type=Path, help="catalogue file (format: data/known_rumors.yaml)")
     importing.add_argument("--dry-run", action="store_true", help="validate and tell what would change; save nothing")
 
+    migrate_db = sub.add_parser("migrate-db", help="copy an SQLite database into PostgreSQL, counts checked")
+    add_config(migrate_db)
+    migrate_db.add_argument("sqlite_file", type=Path, help="the SQLite database to copy (read only)")
+    migrate_db.add_argument("postgres_url", help="postgresql://user@host[:port]/db, empty; the password from "
+                            "KIEMCHUNG_DATABASE_PASSWORD or ~/.pgpass")
     blocklist = sub.add_parser("blocklist", help="scam-domain lists (indicators.scam_domain_lists)")
     blocklist_sub = blocklist.add_subparsers(dest="blocklist_command", required=True)
     fetch = blocklist_sub.add_parser("fetch", help="download a public list and replace FILE with it if it is one")
@@ -255,7 +265,34 @@ async def command_console(config: Config, officer: bool = False) -> int:
         await core.close()
 
 
+def command_migrate_db(source: Path, url: str) -> int:
+    """Copy `source` into the PostgreSQL database at `url` (bot/store/transfer.py); the counts per table."""
+    try:
+        target = postgres_url(url, os.environ)
+    except ValueError as exc:
+        print(f"migrate-db: {url.split('@')[-1]}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(prepare(source, target))
+        counts = copy_database(source, target)
+    except TransferRefused as exc:
+        print(f"migrate-db: {exc}", file=sys.stderr)
+        return 1
+    except psycopg.Error as exc:  # the server refused a statement: nothing was kept
+        print(f"migrate-db: {target}: {str(exc).strip().splitlines()[0]}; nothing was kept", file=sys.stderr)
+        return 1
+    for count in counts:
+        print(f"{count.table:24} {count.source:>9} in {source.name}  {count.copied:>9} in PostgreSQL")
+    print(f"migrate-db: {sum(c.copied for c in counts)} rows of {len(counts)} tables copied into {target}; "
+          f"every count matches")
+    return 0
+
+
 def command_backup(config: Config, file: Path) -> int:
+    if not isinstance(config.database, Path):  # the server's own tools copy it consistently
+        print(f"backup: {config.database} is a PostgreSQL database: copy it with pg_dump (or the server's "
+              "own backups); kiemchung backup copies an SQLite file", file=sys.stderr)
+        return 1
     try:
         done = backup(config.database, file)
     except OSError as exc:
@@ -338,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     secrets: tuple[str, ...] = tuple(os.environ.get(name, "") for name in SECRET_ENVS)
     try:
         config = load_config(args.config)
-        secrets = config.secrets
+        secrets = (*config.secrets, *(s for s in secrets if s))
         if getattr(args, "semantic", False):
             config = dataclasses.replace(config, semantic=dataclasses.replace(config.semantic, enabled=True))
         setup_logging(config.log_level, secrets)
@@ -383,6 +420,8 @@ def run_command(config: Config, args: argparse.Namespace) -> int:
         return asyncio.run(command_import(config, args.file, args.dry_run))
     if args.command == "blocklist":
         return command_blocklist_fetch(args)
+    if args.command == "migrate-db":
+        return command_migrate_db(args.sqlite_file, args.postgres_url)
     raise AssertionError(f"unhandled command {args.command}")
 
 

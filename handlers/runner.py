@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.config import Config
@@ -110,7 +111,7 @@ def platforms_of(config: Config) -> dict[str, PlatformRun]:
 
 
 async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_signals: bool = True) -> None:
-    """Run every platform that has a token until SIGINT/SIGTERM (or `stop` is set), owning the
+    """Run every platform that has a token until SIGINT/SIGTERM (or `stop` is set), owning an SQLite
     database for as long (a second bot on it is refused: bot/store/owner.py)."""
     stop = stop or asyncio.Event()
     if handle_signals:
@@ -118,7 +119,10 @@ async def serve(config: Config, stop: asyncio.Event | None = None, *, handle_sig
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
-    ownership = own(config.database)
+    if not isinstance(config.database, Path):  # PostgreSQL: a store for several processes (README)
+        await serve_owned(config, stop)
+        return
+    ownership = own(config.database)  # SQLite: the inbox and the outbox have one owner
     try:
         await serve_owned(config, stop)
     finally:
@@ -147,6 +151,8 @@ async def serve_owned(config: Config, stop: asyncio.Event) -> None:
     platforms, refused = platforms_of(config), set[str]()
     for name, run in platforms.items():
         runs.append(keep_serving(name, run, core, stop, [other for other in platforms if other != name], refused))
+    if platforms and core.officers is not None and core.storage is not None and core.storage.db.shared:
+        runs.append(core.officers.entries.follow(stop))  # edits made by the other processes
     if runs and core.privacy is not None:
         await purge(core.privacy)
         runs.append(purge_daily(core.privacy, stop))

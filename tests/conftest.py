@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
+import itertools
+import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
@@ -14,14 +15,18 @@ from typing import Any
 import pytest
 
 from bot.config import Config, TelegramConfig
+from bot.store.postgres import PostgresUrl
 from tests.fake_bot_api import Call, FakeBotApi
 from tests.local_server import running
+from tests.postgres_server import PostgresServer, ServerUnavailable, rows
 from tests.updates import PHU_HUYNH, PHU_HUYNH_SUPERGROUP, TO_DAN_PHO
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CATALOGUE = FIXTURES / "catalogue.yaml"
 REPO = Path(__file__).parent.parent
 DEV = REPO.parent / "shared" / "eval" / "dev"  # the shared dev set, beside the repository here and in CI
+DATABASE_NUMBERS = itertools.count(1)
+ENGINE_ENV = "KIEMCHUNG_TEST_DATABASE"  # postgresql: the `config` fixture's database is PostgreSQL
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +36,49 @@ def semantic_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("semantic") / "embeddings.npz"
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throw-away PostgreSQL server for the run (tests/postgres_server.py). In CI it must start:
+    a PostgreSQL test that cannot run there fails; elsewhere it is skipped, saying why."""
+    try:
+        server = PostgresServer().start()
+    except ServerUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run in CI: {exc}")
+        pytest.skip(f"no PostgreSQL server here: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer, request: pytest.FixtureRequest) -> str:
+    """A new empty PostgreSQL database for this test: its URL."""
+    return postgres.create_database(f"t{next(DATABASE_NUMBERS)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's store lives, once per engine: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "kc.db"
+    return str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
 def catalogue_path() -> Path:
     return CATALOGUE
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return Config(database=tmp_path / "kiemchung.db", catalogue=CATALOGUE, source="tests")
+def config(tmp_path: Path, request: pytest.FixtureRequest) -> Config:
+    """The bot's configuration on a new database: an SQLite file, or with KIEMCHUNG_TEST_DATABASE=postgresql
+    a new PostgreSQL database (CI runs the end-to-end suites so too)."""
+    database: Path | PostgresUrl = tmp_path / "kiemchung.db"
+    if os.environ.get(ENGINE_ENV) == "postgresql":
+        database = PostgresUrl(request.getfixturevalue("pg_url"))
+    return Config(database=database, catalogue=CATALOGUE, source="tests")
 
 
 @pytest.fixture
@@ -54,13 +94,12 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
 SENDING_METHODS = ("sendMessage", "sendPhoto", "sendDocument")
 
 
-def pending_inbox(database: Path) -> int:
-    with sqlite3.connect(database) as db:
-        row = db.execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").fetchone()
-    return int(row[0])
+def pending_inbox(database: Path | PostgresUrl) -> int:
+    return int(rows(database, "SELECT COUNT(*) FROM inbox WHERE done_at IS NULL")[0][0])
 
 
-async def until_handled(api: FakeBotApi, database: Path, timeout: float = 15.0, quiet: float = 0.5) -> None:
+async def until_handled(api: FakeBotApi, database: Path | PostgresUrl, timeout: float = 15.0,
+                        quiet: float = 0.5) -> None:
     """Every pushed update stored, handled (the inbox has nothing pending), and the bot quiet for a moment.
 
     Quiet alone is not enough: the fake server counts an update delivered once the bot stored it,
@@ -117,12 +156,10 @@ class RunningBot:
     def calls(self, method: str, since: int = 0) -> list[dict[str, Any]]:
         return [c.params for c in self.api.calls[since:] if c.method == method]
 
-    def rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        with sqlite3.connect(self.config.database) as db:
-            db.row_factory = sqlite3.Row
-            return db.execute(sql, args).fetchall()
+    def rows(self, sql: str, *args: Any) -> list[Any]:
+        return rows(self.config.database, sql, *args)
 
-    def reports(self) -> list[sqlite3.Row]:
+    def reports(self) -> list[Any]:
         return self.rows("SELECT * FROM reports ORDER BY id")
 
     def group_mode(self, chat: dict[str, Any]) -> str | None:

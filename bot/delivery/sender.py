@@ -72,10 +72,12 @@ class SendPolicy:
     concurrency: int = 8  # chats sent to at once; each send waits mostly on the network
     give_up_after: dt.timedelta = dt.timedelta(hours=24)
     send_timeout: float = 30.0  # a guard over the transport's own timeouts (25 s for Telegram)
+    lease: dt.timedelta = LEASE  # a claim older than this is a dead process's (delivery.lease_seconds)
 
 
 def policy_for(delivery: DeliveryConfig) -> SendPolicy:
-    return SendPolicy(give_up_after=dt.timedelta(hours=delivery.give_up_hours))
+    return SendPolicy(give_up_after=dt.timedelta(hours=delivery.give_up_hours),
+                      lease=dt.timedelta(seconds=delivery.lease_seconds))
 
 
 def backoff(attempts: int, rng: random.Random) -> float:
@@ -100,12 +102,12 @@ class Sender:
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; then return at once, leaving every unsent message in the outbox
         (the sends under way are the caller's to wait for or cancel: see `finish`)."""
-        await self.store.release_claims(self.platform, utcnow() + LEASE)  # ours from a dead process
+        await self.store.release_claims(self.platform, self.policy.lease)  # a dead process's
         wake = self.outbox.wake_event(self.platform)
         while not stop.is_set():
             wake.clear()
             free = self.policy.concurrency - len(self._sending)
-            taken = await self.store.claim(self.platform, free, LEASE) if free > 0 else []
+            taken = await self.store.claim(self.platform, free, self.policy.lease) if free > 0 else []
             for message in taken:
                 task = asyncio.create_task(self.deliver(message), name=f"send-{self.platform}-{message.id}")
                 self._sending.add(task)
@@ -140,6 +142,14 @@ class Sender:
         return len(left)
 
     async def deliver(self, message: OutboxRow) -> None:
+        try:
+            await self._deliver(message)
+        finally:
+            # The chat's next message is free now. Waking the loop here, not only through the task's end,
+            # covers a send that ended between the loop's claim and its wait (it would sleep IDLE_LOOK).
+            self.outbox.wake_event(self.platform).set()
+
+    async def _deliver(self, message: OutboxRow) -> None:
         try:
             await asyncio.wait_for(self.transport.send(message.chat_id, message.payload), self.policy.send_timeout)
         except SendFailure as failure:

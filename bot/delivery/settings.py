@@ -15,3 +15,7 @@ class DeliveryConfig:
     # SIGTERM to exit, closing included: running handlers and sends get most of it, the rest stays in
     # the inbox and the outbox. 10 s: docker stop's grace, well under systemd's TimeoutStopSec (90 s).
     shutdown_seconds: float = 10.0
+    # How long a process's claim on an update or a message holds: with several processes on one
+    # database (PostgreSQL), what a killed process was handling or sending is taken over by another
+    # after this. Longer than any handling (an image's OCR: seconds) or send (a 30 s timeout).
+    lease_seconds: float = 120.0

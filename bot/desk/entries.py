@@ -7,6 +7,8 @@ transaction, and published to the matcher at once (no restart).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -38,6 +40,9 @@ from bot.store.storage import Storage
 from bot.store.values import utcnow
 
 log = logging.getLogger(__name__)
+# Seconds between two looks at the catalogue's version, with several processes on one database: an
+# officer's edit in one is matched by the others within this (a one-row read each time).
+FOLLOW_EVERY = 2.0
 
 MAX_FOUND = 8
 
@@ -119,6 +124,23 @@ class EntryDesk:
     async def reload(self) -> None:
         self.catalogue = await self.load_catalogue(self.shipped, self.storage)
         self.publish(self.catalogue)
+
+    async def follow(self, stop: asyncio.Event, every: float = FOLLOW_EVERY) -> None:
+        """Until `stop` is set: when the catalogue's version in the database changed (an officer's edit in
+        another process, an import), load it again, so that every process matches it within `every` s."""
+        seen = await self.storage.entries.version()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+            try:
+                version = await self.storage.entries.version()
+                if version != seen:
+                    await self.reload()
+                    log.info("catalogue changed in the database (version %d): %d published entries", version,
+                             len(self.catalogue.published))
+                    seen = version
+            except Exception:  # the database refused this look: the next one tries again
+                log.exception("could not look at the catalogue's version")
 
     # -- adding an entry ------------------------------------------------------------------------------
     def draft(self, fields: Mapping[str, str]) -> tuple[Rumor | None, list[Problem]]:

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.connection import Database, Row, Store, operation
+from bot.store.connection import Engine, Row, Store, operation
 from bot.store.values import from_json, to_json, utcnow
 
 
@@ -32,7 +32,7 @@ class AuditRow:
     record: AuditRecord
 
 
-async def insert_audit(db: Database, record: AuditRecord) -> None:
+async def insert_audit(db: Engine, record: AuditRecord) -> None:
     """Write an audit row inside the operation that did what it records."""
     await db.execute(
         """INSERT INTO audit (created_at, platform, chat_id, user_id, action, entry_id, report_id, target,

@@ -1,9 +1,10 @@
-"""The one connection layer every store goes through: an SQLite file via aiosqlite, WAL mode.
+"""The one connection layer every store goes through: an SQLite file via aiosqlite, WAL mode, or
+PostgreSQL (bot/store/postgres.py) behind the same `Engine`.
 
 A store never touches the driver. It hands SQL with `?` placeholders to `Database.execute`,
 `fetch_one`, `fetch_all` or `fetch_value`, inside a method marked `@operation`; what differs
 between engines beyond plain SQL (a local calendar day, a field of a JSON column) it asks of
-`Database.dialect`. A second engine is a second `Database` (its connection, its placeholders,
+`Database.dialect`. The second engine is a second `Engine` (its connection, its placeholders,
 its transaction and its schema version) with its own `Dialect`, not a copy of the queries.
 """
 
@@ -146,11 +147,57 @@ class Dialect:
         return f"date({column}, '+{hours} hours')"
 
     def json_field(self, column: str, path: str) -> str:
-        """A field of a JSON text column, by a JSON path such as `$.message.from.id`."""
-        return f"json_extract({column}, '{path}')"
+        """A field of a JSON text column, as text, by a JSON path such as `$.message.from.id`."""
+        return f"CAST(json_extract({column}, '{path}') AS TEXT)"
+
+    def schema(self, script: str) -> str:
+        """A migration's DDL as this engine reads it (migrations are written in SQLite's)."""
+        return script
+
+    def lock_rows(self, table: str) -> str:
+        """What a claiming SELECT ends with so that concurrent claimers skip the rows another holds:
+        nothing on SQLite, whose one writer at a time already serialises claims."""
+        return ""
 
 
 SQLITE = Dialect("sqlite")
+
+
+class Engine(Protocol):
+    """What a store needs of its database, whichever the engine: SQLite's `Database` below, or
+    PostgreSQL's (bot/store/postgres.py)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def path(self) -> Path | str:
+        """What the database is called in messages: the file, or the URL (never with a password)."""
+
+    @property
+    def shared(self) -> bool:
+        """Whether several processes may use it at once: not an SQLite file (one process per file),
+        PostgreSQL. A claim found at start is a dead process's only when nobody else could hold it."""
+
+    async def run(self, operation: Callable[[], Awaitable[R]]) -> R: ...
+
+    async def atomic(self, steps: Callable[[], Awaitable[R]]) -> R: ...
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    async def schema_version(self) -> int: ...
+
+    async def apply_migration(self, number: int, script: str) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Database:
@@ -163,6 +210,7 @@ class Database:
     """
 
     dialect = SQLITE
+    shared = False
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._connection = connection
@@ -325,7 +373,7 @@ _INSIDE: contextvars.ContextVar[tuple[Database, asyncio.Task[Any] | None] | None
 class Store:
     """A store of one concern: its queries, over the shared `Database`."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Engine) -> None:
         self.db = db
 
 

@@ -46,6 +46,12 @@ class EntryStore(Store):
         for entry_id, data, audit in entries:
             await self._upsert(entry_id, data, audit)
 
+    @operation
+    async def version(self) -> int:
+        """The catalogue's version: raised by every officer's write, so that every process on the database
+        sees another's edit (bot/desk/entries.py `follow`)."""
+        return int(await self.db.fetch_value("SELECT version FROM catalogue_version WHERE id = 1") or 0)
+
     async def _upsert(self, entry_id: str, data: dict[str, Any], audit: AuditRecord) -> None:
         by = f"{audit.platform}:{audit.user_id}"
         now = utcnow().isoformat()
@@ -56,6 +62,7 @@ class EntryStore(Store):
                    updated_by = excluded.updated_by""",
             (entry_id, to_json(data), now, by, now, by),
         )
+        await self.db.execute("UPDATE catalogue_version SET version = version + 1 WHERE id = 1")
         await insert_audit(self.db, audit)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.store.connection import Database
+from bot.store.connection import Engine
 
 # Each migration runs once, in order, in one transaction; the database records the last one's number
-# (SQLite: PRAGMA user_version).
+# (SQLite: PRAGMA user_version; PostgreSQL: the schema_version table). They are written in SQLite's
+# DDL; PostgreSQL reads them through its dialect's `schema` (the id columns, WITHOUT ROWID, REAL).
 # Never edit a released migration: append a new one.
 MIGRATIONS: Sequence[str] = (
     # 1: the report log
@@ -248,10 +249,23 @@ MIGRATIONS: Sequence[str] = (
     ) WITHOUT ROWID;
     CREATE INDEX web_sessions_user ON web_sessions (platform, user_id);
     """,
+    # 12: several processes on one database (PostgreSQL): the inbox as a shared queue claimed by chat,
+    # and the catalogue's version (an officer's edit in one process is matched by the others)
+    """
+    ALTER TABLE inbox ADD COLUMN chat_key TEXT;       -- the chat of the update: handled one at a time, in order
+    ALTER TABLE inbox ADD COLUMN claimed_until TEXT;  -- while a process handles it; past this, a dead one's
+    UPDATE inbox SET chat_key = 'update:' || update_id WHERE chat_key IS NULL;
+    CREATE INDEX inbox_chat ON inbox (platform, chat_key, seq) WHERE done_at IS NULL;
+    CREATE TABLE catalogue_version (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        version      INTEGER NOT NULL          -- raised by every write to entries
+    );
+    INSERT INTO catalogue_version (id, version) VALUES (1, 0);
+    """,
 )
 
 
-async def migrate(db: Database) -> int:
+async def migrate(db: Engine) -> int:
     """Apply the migrations this database lacks; return the schema version it now has."""
     version = await db.schema_version()
     if version > len(MIGRATIONS):
@@ -260,5 +274,5 @@ async def migrate(db: Database) -> int:
             f"({len(MIGRATIONS)}); upgrade kiemchung"
         )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        await db.apply_migration(number, script)
+        await db.apply_migration(number, db.dialect.schema(script))
     return len(MIGRATIONS)

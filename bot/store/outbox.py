@@ -9,17 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.connection import Store, operation
-from bot.store.values import from_json, utcnow
+from bot.store.values import from_json, moment, utcnow
 
 # `o` is its chat's oldest open message: the only one of a chat that may be tried, so that a chat's
 # messages leave in the order they were owed
 OLDEST = ("o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.platform = o.platform AND p.chat_id = o.chat_id "
           "AND p.status IN ('pending', 'sending'))")
-
-
-def moment(value: dt.datetime) -> str:
-    """Stored moments compared as text: one fixed width, so that text order is time order."""
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+# Due at a moment (given twice): pending and its time has come, or being sent under a lease that ran out
+# (its sender's process died: with several processes on one database, another takes it over).
+DUE = "((o.status = 'pending' AND o.not_before <= ?) OR (o.status = 'sending' AND o.claimed_until <= ?))"
 
 
 @dataclass(frozen=True)
@@ -70,12 +68,14 @@ class OutboxStore(Store):
     async def claim(self, platform: str, limit: int, lease: dt.timedelta, now: dt.datetime | None = None,
                     ) -> list[OutboxRow]:
         """Take up to `limit` messages to send now: the oldest open message of each chat, when it is
-        due and no other message of that chat is being sent. Taken ones are `sending` until `lease`."""
+        due and no other message of that chat is being sent. Taken ones are `sending` until `lease`.
+        Processes claiming at once skip each other's rows (PostgreSQL: FOR UPDATE SKIP LOCKED), so a
+        message is taken by one of them, and a chat's next message only once its oldest is settled."""
         now = now or utcnow()
         rows = await self.db.fetch_all(
-            f"SELECT o.* FROM outbox o WHERE o.platform = ? AND o.status = 'pending' AND o.not_before <= ? "
-            f"AND {OLDEST} ORDER BY o.id LIMIT ?",
-            (platform, moment(now), limit),
+            f"SELECT o.* FROM outbox o WHERE o.platform = ? AND {DUE} AND {OLDEST} ORDER BY o.id LIMIT ?"
+            f"{self.db.dialect.lock_rows('o')}",
+            (platform, moment(now), moment(now), limit),
         )
         taken = [row_of(row) for row in rows]
         await self.db.execute_many(
@@ -85,12 +85,15 @@ class OutboxStore(Store):
         return taken
 
     @operation
-    async def release_claims(self, platform: str, now: dt.datetime | None = None) -> int:
-        """Messages a sender took and never settled (the process died mid-send) become pending again.
-        With one process per database (the lock at start) every claim at start is such a one."""
+    async def release_claims(self, platform: str, lease: dt.timedelta) -> int:
+        """At a sender's start, messages a sender took and never settled (its process died mid-send)
+        become pending again: every claim, on a database one process uses (an SQLite file, locked at
+        start); on a shared one (PostgreSQL) only those whose lease ran out — a claim within its lease
+        may be another live process's send — and `claim` takes over the others when theirs runs out."""
+        until = utcnow() if self.db.shared else utcnow() + lease
         return await self.db.execute(
             "UPDATE outbox SET status = 'pending', claimed_until = NULL WHERE platform = ? AND status = 'sending' "
-            "AND claimed_until <= ?", (platform, moment(now or utcnow())))
+            "AND claimed_until <= ?", (platform, moment(until)))
 
     @operation
     async def sent(self, message_id: int) -> None:
@@ -118,10 +121,11 @@ class OutboxStore(Store):
     @operation
     async def next_due(self, platform: str) -> dt.datetime | None:
         """When the next message `claim` could take may be tried (None: none): a message waiting behind
-        one being sent is not counted, it is the end of that send that frees it."""
+        one being sent is not counted, it is the end of that send that frees it (or its lease's end,
+        when the sender died)."""
         value = await self.db.fetch_value(
-            f"SELECT MIN(o.not_before) FROM outbox o WHERE o.platform = ? AND o.status = 'pending' AND {OLDEST}",
-            (platform,))
+            "SELECT MIN(CASE WHEN o.status = 'pending' THEN o.not_before ELSE o.claimed_until END) FROM outbox o "
+            f"WHERE o.platform = ? AND o.status IN ('pending', 'sending') AND {OLDEST}", (platform,))
         return dt.datetime.fromisoformat(value) if value else None
 
     @operation

@@ -13,7 +13,8 @@ class QuotaStore(Store):
         month = month or utcnow().strftime("%Y-%m")
         total = await self.db.fetch_value(
             "INSERT INTO outbound_counts (platform, month, count) VALUES (?, ?, ?) "
-            "ON CONFLICT (platform, month) DO UPDATE SET count = count + excluded.count RETURNING count",
+            "ON CONFLICT (platform, month) DO UPDATE SET count = outbound_counts.count + excluded.count "
+            "RETURNING count",
             (platform, month, messages),
         )
         assert total is not None

@@ -200,10 +200,10 @@ class ReportStore(Store):
         """/quen: blank this person's report texts, and the stored updates they sent that are handled
         (found by the JSON paths of the sender's id in `inbox_paths`). Returns (reports, updates)."""
         reports = await self._purge("platform = ? AND user_id = ?", (platform, user_id))
-        sender = " OR ".join(f"{self.db.dialect.json_field('payload', path)} = ?" for path in inbox_paths) or "0"
+        sender = " OR ".join(f"{self.db.dialect.json_field('payload', path)} = ?" for path in inbox_paths) or "FALSE"
         updates = await self.db.execute(
             f"""UPDATE inbox SET payload = '{{}}' WHERE platform = ? AND done_at IS NOT NULL AND payload != '{{}}'
                 AND ({sender})""",
-            (platform, *[int(user_id) if user_id.lstrip("-").isdigit() else user_id for _ in inbox_paths]),
+            (platform, *[user_id for _ in inbox_paths]),
         )
         return reports, updates

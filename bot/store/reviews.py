@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.store.audit import AuditRecord, insert_audit
-from bot.store.connection import Database, Store, operation
+from bot.store.connection import Engine, Store, operation
 from bot.store.feedback import DISPUTED
 from bot.store.reports import ReportRow, report_from
 from bot.store.values import utcnow
@@ -29,7 +29,7 @@ class ReviewRow:
     reviewed_at: dt.datetime
 
 
-async def insert_reviews(db: Database, report_ids: Iterable[int], status: str, rumor_id: str | None,
+async def insert_reviews(db: Engine, report_ids: Iterable[int], status: str, rumor_id: str | None,
                          by: str) -> None:
     """Record officers' decisions inside the operation that made them."""
     # A report is reviewed again only when its answer was disputed (👎) since: it was in the queue.

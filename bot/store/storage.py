@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
+
 from bot.store.audit import AuditStore
-from bot.store.connection import Database, DatabaseUnavailable
+from bot.store.connection import Database, DatabaseUnavailable, Engine
 from bot.store.entries import EntryStore, RightsStore
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore
@@ -15,6 +17,7 @@ from bot.store.images import ImageStore
 from bot.store.inbox import InboxStore
 from bot.store.migrations import migrate
 from bot.store.outbox import OutboxStore
+from bot.store.postgres import DatabaseUnreachable, PostgresDatabase, PostgresUrl, is_postgres_url
 from bot.store.quota import QuotaStore
 from bot.store.reports import ReportStore
 from bot.store.reviews import ReviewStore
@@ -26,7 +29,7 @@ class Storage:
     """Every table carries the platform and the chat id; every store shares the one `Database`, so an
     operation of one store and an operation of another are each atomic and take turns."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Engine) -> None:
         self.db = db
         self.path = db.path
         self.reports = ReportStore(db)
@@ -45,13 +48,23 @@ class Storage:
         self.web = WebSessionStore(db)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Storage:
-        db = await Database.open(Path(path))
+    async def open(cls, target: Path | str | PostgresUrl) -> Storage:
+        """An SQLite file, or a PostgreSQL database by its URL; migrated."""
+        if isinstance(target, str) and is_postgres_url(target):
+            target = PostgresUrl(target)
+        db: Engine
+        if isinstance(target, PostgresUrl):
+            db = await PostgresDatabase.open(target)
+        else:
+            db = await Database.open(Path(target))
         try:
             await migrate(db)
         except sqlite3.Error as exc:  # a file that is no database of ours, or a disk that refuses the write
             await db.close()
-            raise DatabaseUnavailable(db.path, exc) from None
+            raise DatabaseUnavailable(Path(db.path), exc) from None
+        except psycopg.Error as exc:  # a server that refuses the schema (rights, a full disk)
+            await db.close()
+            raise DatabaseUnreachable(str(db.path), exc) from None
         except BaseException:
             await db.close()
             raise

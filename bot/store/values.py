@@ -15,6 +15,11 @@ def utc_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
+def moment(value: dt.datetime) -> str:
+    """Stored moments compared as text: one fixed width, so that text order is time order."""
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
 def to_json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 

@@ -223,7 +223,7 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
             sender_task = asyncio.create_task(sender.run(sending), name="telegram-sender")
             try:
                 handler = DurablePoller(application, core.storage, core.outbox, settings.poll_timeout,
-                                        ALLOWED_UPDATES)
+                                        ALLOWED_UPDATES, lease=sender.policy.lease)
                 if settings.mode == "webhook":
                     await serve_webhook(application, handler, settings, ALLOWED_UPDATES, stop,
                                         handlers_deadline(core.config))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
@@ -34,6 +35,8 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.delivery.outbox import Outbox
+from bot.delivery.sender import LEASE
+from bot.delivery.taker import Taker
 from bot.store.connection import DatabaseUnavailable
 from bot.store.inbox import stored_form
 from bot.store.storage import Storage
@@ -55,6 +58,31 @@ READ_MARGIN = 10.0  # seconds a long poll may take beyond its timeout before it 
 CONFIRM_SECONDS = 2.0  # the last getUpdates that confirms the stored batch, at shutdown
 
 
+def chat_of(payload: str) -> str | None:
+    """The chat a stored update belongs to (its message's, its button's message's, its membership
+    change's), or None: an update of no chat is ordered with no other."""
+    try:
+        update = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(update, dict):
+        return None
+    for field in ("message", "edited_message", "channel_post", "edited_channel_post", "my_chat_member",
+                  "chat_member", "chat_join_request"):
+        chat = update.get(field, {}).get("chat", {}) if isinstance(update.get(field), dict) else {}
+        if isinstance(chat, dict) and chat.get("id") is not None:
+            return str(chat["id"])
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        message = query.get("message")
+        if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+            return str(message["chat"].get("id"))
+        sender = query.get("from")
+        if isinstance(sender, dict) and sender.get("id") is not None:
+            return f"user:{sender['id']}"
+    return None
+
+
 def update_id_of(update: object) -> int | None:
     """The update's id when it has a usable one (a Bot API update always does)."""
     if isinstance(update, dict):
@@ -66,37 +94,39 @@ def update_id_of(update: object) -> int | None:
 
 class DurablePoller:
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], storage: Storage, outbox: Outbox,
-                 poll_timeout: int, allowed_updates: Sequence[str], concurrency: int = CONCURRENT_UPDATES) -> None:
+                 poll_timeout: int, allowed_updates: Sequence[str], concurrency: int = CONCURRENT_UPDATES,
+                 lease: dt.timedelta = LEASE) -> None:
         self.application = application
         self.storage = storage
         self.outbox = outbox
         self.poll_timeout = poll_timeout
         self.allowed_updates = list(allowed_updates)
-        self._slots = asyncio.Semaphore(concurrency)
-        self._running: set[asyncio.Task[None]] = set()
+        # What is stored is handled by whichever process claims it (bot/delivery/taker.py), a chat's one at a time.
+        self.taker = Taker(storage, PLATFORM, self.handle, concurrency, lease)
+        self._taking: asyncio.Task[None] | None = None
+        self._stop_taking = asyncio.Event()
         self.unparseable = 0  # updates skipped because they are not Bot API updates
 
     async def handle(self, update_id: str, payload: str) -> None:
         """Run every handler for one stored update, then mark it done in the same transaction that
         writes what it owes to the outbox (errors included: the error handler has seen them, and
         replaying a failing update forever helps no one). Cut off before that, it is replayed whole."""
-        async with self._slots:
-            update, problem = self.parse(payload)
-            with self.outbox.collecting() as owed:
-                if update is None:  # nothing any handler could do with it
-                    self.unparseable += 1
-                    log.warning("update %s is not a valid Bot API update (%s); skipped", update_id, problem)
-                else:
-                    try:
-                        await self.application.process_update(update)
-                    except Exception:
-                        log.exception("update %s could not be handled", update_id)
-            try:
-                await self.outbox.settle(owed, lambda: self.storage.inbox.finish(PLATFORM, update_id))
-            except DatabaseUnavailable as exc:  # the busy wait ran out: nothing it owes was kept, it is replayed
-                log.warning("update %s was handled but neither marked done nor its messages kept (%s); it is "
-                            "handled again at the next start", update_id, exc)
-            METRICS.handled.labels(PLATFORM).inc()
+        update, problem = self.parse(payload)
+        with self.outbox.collecting() as owed:
+            if update is None:  # nothing any handler could do with it
+                self.unparseable += 1
+                log.warning("update %s is not a valid Bot API update (%s); skipped", update_id, problem)
+            else:
+                try:
+                    await self.application.process_update(update)
+                except Exception:
+                    log.exception("update %s could not be handled", update_id)
+        try:
+            await self.outbox.settle(owed, lambda: self.storage.inbox.finish(PLATFORM, update_id))
+        except DatabaseUnavailable as exc:  # the busy wait ran out: nothing it owes was kept, it is replayed
+            log.warning("update %s was handled but neither marked done nor its messages kept (%s); it is "
+                        "handled again at the next start", update_id, exc)
+        METRICS.handled.labels(PLATFORM).inc()
 
     def parse(self, payload: str) -> tuple[Update | None, str]:
         """The update, or None and why (the field at fault, or the kind of error: never content)."""
@@ -109,31 +139,35 @@ class DurablePoller:
         except Exception as exc:
             return None, type(exc).__name__
 
-    def start_handling(self, update_id: str, payload: str) -> None:
-        task = asyncio.create_task(self.handle(update_id, payload))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+    async def store(self, batch: Sequence[tuple[str, str]]) -> set[str]:
+        """Store received updates (each with its chat, so a chat's are handled in order), then wake the
+        taker; the ids not stored before."""
+        chats = {update_id: chat for update_id, payload in batch if (chat := chat_of(payload))}
+        fresh = set(await self.storage.inbox.store(PLATFORM, batch, chats))
+        if fresh:
+            METRICS.received.labels(PLATFORM).inc(len(fresh))
+            self.taker.wake.set()
+        return fresh
 
-    async def replay_unfinished(self) -> int:
-        pending = await self.storage.inbox.pending(PLATFORM)
+    async def start_taking(self) -> int:
+        """Start handling what is stored, left unfinished by the last run included; how much that is."""
+        pending = len(await self.storage.inbox.pending(PLATFORM))
         if pending:
-            log.info("handling %d update(s) left unfinished by the last run", len(pending))
-        for update_id, payload in pending:
-            self.start_handling(update_id, payload)
-        return len(pending)
+            log.info("%d update(s) stored and not handled yet (left by the last run, or by another process)", pending)
+        if self._taking is None:
+            self._taking = asyncio.create_task(self.taker.run(self._stop_taking), name="telegram-taker")
+        return pending
 
     async def drain(self, timeout: float = 30) -> int:
-        """Wait for the updates being handled; those still running then are cancelled, left unfinished
-        in the inbox and handled at the next start. Return how many were."""
-        if self._running:
-            await asyncio.wait(self._running, timeout=timeout)
-        left = list(self._running)
-        for task in left:
-            task.cancel()
-        await asyncio.gather(*left, return_exceptions=True)
+        """Stop taking; wait for the updates being handled; those still running then are cancelled, left
+        unfinished in the inbox and handled at the next start. Return how many were."""
+        self._stop_taking.set()
+        if self._taking is not None:
+            await self._taking
+        left = await self.taker.drain(timeout)
         if left:
-            log.info("%d update(s) still running at shutdown are handled at the next start", len(left))
-        return len(left)
+            log.info("%d update(s) still running at shutdown are handled at the next start", left)
+        return left
 
     @staticmethod
     async def pause(stop: asyncio.Event, seconds: float) -> None:
@@ -153,7 +187,7 @@ class DurablePoller:
         return result if isinstance(result, list) else []
 
     async def run(self, stop: asyncio.Event, drain_seconds: float = 30) -> None:
-        await self.replay_unfinished()
+        await self.start_taking()
         offset: int | None = None
         failures = conflicts = refusals = 0
         while not stop.is_set():
@@ -198,7 +232,7 @@ class DurablePoller:
             if len(batch) < len(updates):
                 log.warning("%d item(s) without an update id in a batch; ignored", len(updates) - len(batch))
             try:
-                fresh = set(await self.storage.inbox.store(PLATFORM, batch))
+                await self.store(batch)
             except Exception as exc:  # not stored, so not acknowledged: Telegram delivers it again
                 if isinstance(exc, DatabaseUnavailable):  # known (locked too long, read-only): one line
                     log.warning("could not store %d update(s) (%s); fetching them again", len(batch), exc)
@@ -209,10 +243,6 @@ class DurablePoller:
                 continue
             # Only now may the next getUpdates acknowledge this batch.
             offset = max(i for i in ids if i is not None) + 1
-            for update_id, payload in batch:
-                if update_id in fresh:
-                    METRICS.received.labels(PLATFORM).inc()
-                    self.start_handling(update_id, payload)
         await self.drain(drain_seconds)
         if offset is not None:  # confirm the last stored batch so it is not fetched again (else it comes back,
             # and the inbox knows it): a short wait, never the shutdown's

@@ -40,7 +40,6 @@ def refusal(status: int, description: str) -> web.Response:
 
 def webhook_app(handler: DurablePoller, settings: TelegramConfig) -> web.Application:
     expected = settings.secret_token.encode()
-    inbox = handler.storage.inbox
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER)
@@ -55,9 +54,8 @@ def webhook_app(handler: DurablePoller, settings: TelegramConfig) -> web.Applica
         update_id = update_id_of(update)
         if update_id is None:
             return refusal(400, "not an update: no update_id")
-        payload = stored_form(update)
-        try:
-            fresh = await inbox.store(PLATFORM, [(str(update_id), payload)])
+        try:  # stored, then handled by whichever process claims it (handlers/telegram/polling.py)
+            await handler.store([(str(update_id), stored_form(update))])
         except Exception as exc:  # not stored, so not acknowledged: Telegram posts it again
             if isinstance(exc, DatabaseUnavailable):  # known (locked for too long, read-only): one line
                 log.warning("could not store update %s (%s); Telegram will post it again", update_id, exc)
@@ -65,9 +63,6 @@ def webhook_app(handler: DurablePoller, settings: TelegramConfig) -> web.Applica
                 log.exception("could not store update %s; Telegram will post it again", update_id)
             return refusal(503, "could not store the update")
         METRICS.contact(PLATFORM)
-        if fresh:
-            METRICS.received.labels(PLATFORM).inc()
-            handler.start_handling(str(update_id), payload)
         return web.json_response({"ok": True})
 
     app = web.Application(client_max_size=MAX_BODY)
@@ -79,7 +74,7 @@ async def serve_webhook(application: Application[Any, Any, Any, Any, Any, Any], 
                         settings: TelegramConfig, allowed_updates: Sequence[str], stop: asyncio.Event,
                         drain_seconds: float = 30) -> None:
     """Listen, register the webhook with Telegram, then take POSTs until `stop` is set."""
-    await handler.replay_unfinished()
+    await handler.start_taking()
     runner = web.AppRunner(webhook_app(handler, settings), access_log=None)
     await runner.setup()
     try:

@@ -7,6 +7,7 @@ plain-text messages, and groups that deliver only mentions of the bot.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -21,6 +22,7 @@ from bot.checking import Answer, ChatType, CheckRequest, notice
 from bot.config import ZaloConfig
 from bot.core import Core
 from bot.delivery.outbox import Kind
+from bot.delivery.taker import Taker
 from bot.desk.officers import COMMAND_ACTIONS
 from bot.desk.rights import Actor
 from bot.groups.limiter import Admission
@@ -46,6 +48,7 @@ QUESTION_WORDS = frozenset((
     "mn", "ad", "admin", "ai", "biết", "cho", "hỏi", "với", "vs", "xem", "thử",
 ))
 MENTION = re.compile(r"@\S+")
+CONCURRENT_UPDATES = 8  # updates handled at once; each waits mostly on the network
 COMMAND = re.compile(r"^/(\w+)")
 
 
@@ -114,6 +117,12 @@ class ZaloAdapter:
         self.client = client
         self.settings = settings
         self.locale: Locale = get_locale(core.config.language)
+        assert core.storage is not None, "the Zalo bot needs its database"
+        # What is stored is handled by whichever process claims it (bot/delivery/taker.py), a chat's one at a time.
+        self.taker = Taker(core.storage, PLATFORM, self.handle_stored, CONCURRENT_UPDATES,
+                           dt.timedelta(seconds=core.config.delivery.lease_seconds))
+        self._taking: asyncio.Task[None] | None = None
+        self._stop_taking = asyncio.Event()
 
     # -- the durable inbox, as on Telegram (handlers/telegram/polling.py) ------------------------------
     # Zalo has no offset: an update it gave a poll, or a webhook call answered 200, is never given
@@ -128,10 +137,12 @@ class ZaloAdapter:
             return None
         assert self.core.storage is not None, "the Zalo bot needs its database"
         payload = stored_form(body)
-        if not await self.core.storage.inbox.store(PLATFORM, [(message.message_id, payload)]):
+        if not await self.core.storage.inbox.store(PLATFORM, [(message.message_id, payload)],
+                                                   {message.message_id: message.chat_id}):
             log.debug("zalo update %s was delivered again; ignored", message.message_id)
             return None
         METRICS.received.labels(PLATFORM).inc()
+        self.taker.wake.set()
         return message.message_id, payload
 
     async def handle_stored(self, key: str, payload: str) -> None:
@@ -150,14 +161,23 @@ class ZaloAdapter:
         await outbox.settle(owed, lambda: storage.inbox.finish(PLATFORM, key))
         METRICS.handled.labels(PLATFORM).inc()
 
-    async def replay_unfinished(self) -> int:
+    async def start_taking(self) -> int:
+        """Start handling what is stored, left unfinished by the last run included; how much that is."""
         assert self.core.storage is not None
-        pending = await self.core.storage.inbox.pending(PLATFORM)
+        pending = len(await self.core.storage.inbox.pending(PLATFORM))
         if pending:
-            log.info("handling %d Zalo update(s) left unfinished by the last run", len(pending))
-        for key, payload in pending:
-            await self.handle_stored(key, payload)
-        return len(pending)
+            log.info("%d Zalo update(s) stored and not handled yet (left by the last run, or by another process)",
+                     pending)
+        if self._taking is None:
+            self._taking = asyncio.create_task(self.taker.run(self._stop_taking), name="zalo-taker")
+        return pending
+
+    async def drain(self, timeout: float) -> int:
+        """Stop taking, give the updates being handled `timeout` seconds (the rest stay stored)."""
+        self._stop_taking.set()
+        if self._taking is not None:
+            await self._taking
+        return await self.taker.drain(timeout)
 
     async def answer(self, message: ZaloMessage) -> Reply | None:
         text = message.text
@@ -229,11 +249,8 @@ class ZaloAdapter:
         await self.core.outbox.owe(self.messages(chat_id, reply, kind))
 
     async def handle_safely(self, body: Any) -> None:
-        """Store, then answer, one update of a poll."""
+        """Store one update of a poll (the taker answers it)."""
         try:
-            taken = await self.take(body)
+            await self.take(body)
         except Exception:  # not stored: lost with Zalo's poll, as before there was an inbox; said loudly
             log.exception("could not store a Zalo update")
-            return
-        if taken is not None:
-            await self.handle_stored(*taken)

@@ -72,7 +72,7 @@ async def poll(adapter: ZaloAdapter, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), delay)
 
 
-def webhook_app(adapter: ZaloAdapter, pending: set[asyncio.Task[None]]) -> web.Application:
+def webhook_app(adapter: ZaloAdapter) -> web.Application:
     """The webhook endpoint: secret checked in constant time, 200 at once, the work after."""
     expected = adapter.settings.secret_token.encode()
 
@@ -87,16 +87,11 @@ def webhook_app(adapter: ZaloAdapter, pending: set[asyncio.Task[None]]) -> web.A
         except ValueError:
             return web.json_response({"ok": False, "description": "body is not JSON"}, status=400)
         METRICS.contact("zalo")
-        try:
-            taken = await adapter.take(body)
+        try:  # stored; answered by whichever process claims it (adapter.taker)
+            await adapter.take(body)
         except Exception:  # not stored: Zalo is told so (500) and delivers it again
             log.exception("could not store a Zalo update")
             return web.json_response({"ok": False, "description": "could not store the update"}, status=500)
-        if taken is None:  # nothing to answer, or a redelivery
-            return web.json_response({"ok": True})
-        task = asyncio.create_task(adapter.handle_stored(*taken))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
         return web.json_response({"ok": True})
 
     app = web.Application(client_max_size=1024 * 1024)
@@ -108,6 +103,7 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
     settings = core.config.zalo
     client = ZaloClient(settings.token, settings.base_url, http)
     follow_ups: ZaloFollowUps | None = None
+    adapter: ZaloAdapter | None = None
     sender: Sender | None = None
     sender_task: asyncio.Task[None] | None = None
     sending = asyncio.Event()
@@ -128,7 +124,7 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
         sending = asyncio.Event()
         sender_task = asyncio.create_task(sender.run(sending), name="zalo-sender")
         follow_ups = ZaloFollowUps(core, adapter)
-        await adapter.replay_unfinished()  # updates a crash cut off
+        await adapter.start_taking()  # updates a crash cut off, and those stored from now on
         await follow_ups.deliver()  # questions linked while the Zalo bot was not running
         log.info("Zalo bot %s (%s mode)", me.get("account_name", "?"), settings.mode)
         if settings.mode == "polling":
@@ -136,8 +132,7 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
                 await client.delete_webhook()
             await poll(adapter, stop)
             return
-        pending: set[asyncio.Task[None]] = set()
-        runner = web.AppRunner(webhook_app(adapter, pending), access_log=None)
+        runner = web.AppRunner(webhook_app(adapter), access_log=None)
         await runner.setup()
         host, port = settings.listen
         await listen(web.TCPSite(runner, host, port), "zalo.listen")
@@ -145,9 +140,9 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
         log.info("Zalo webhook listening on %s:%d%s", host, port, settings.webhook_path)
         await stop.wait()
         await runner.cleanup()
-        if pending:
-            await asyncio.wait(pending, timeout=handlers_deadline(core.config))
     finally:
+        if adapter is not None:
+            await adapter.drain(handlers_deadline(core.config))
         if follow_ups is not None:
             await follow_ups.close()
             if core.officers is not None:  # a restart (handlers/runner.py) registers its own

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.checking import ChatType, CheckRequest
@@ -17,16 +18,16 @@ from bot.store import connection
 from bot.store.connection import DatabaseBusy, probe_writable
 from bot.store.storage import Storage
 from tests.bot.store.conftest import request
+from tests.postgres_server import rows
 
 
-async def test_concurrent_operations_are_each_durable_when_they_return(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "kc.db")
+async def test_concurrent_operations_are_each_durable_when_they_return(target: Path | str) -> None:
+    storage = await Storage.open(target)
 
     async def one(i: int) -> int:
         report_id = await storage.reports.record(request(f"Tin đồn số {i}", message_id=str(i)), MatchResult(Band.NONE))
         # once the call returned, another connection (another process) sees the row
-        with sqlite3.connect(tmp_path / "kc.db") as other:
-            assert other.execute("SELECT COUNT(*) FROM reports WHERE id = ?", (report_id,)).fetchone()[0] == 1
+        assert rows(target, "SELECT COUNT(*) FROM reports WHERE id = ?", report_id)[0][0] == 1
         return report_id
 
     ids = await asyncio.gather(*(one(i) for i in range(200)),
@@ -35,8 +36,8 @@ async def test_concurrent_operations_are_each_durable_when_they_return(tmp_path:
     await storage.close()
 
 
-async def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "kc.db")
+async def test_a_failing_operation_undoes_only_itself(target: Path | str) -> None:
+    storage = await Storage.open(target)
     bad = CheckRequest(platform="telegram", chat_id="1", chat_type=ChatType.PRIVATE, text=None)  # type: ignore[arg-type]
     results = await asyncio.gather(
         storage.reports.record(request(message_id="1"), MatchResult(Band.NONE)),
@@ -44,11 +45,10 @@ async def test_a_failing_operation_undoes_only_itself(tmp_path: Path) -> None:
         storage.reports.record(request("Một tin khác hẳn", message_id="2"), MatchResult(Band.NONE)),
         return_exceptions=True,
     )
-    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert isinstance(results[1], sqlite3.IntegrityError | psycopg.IntegrityError)
     assert await storage.reports.count() == 2
     await storage.close()
-    with sqlite3.connect(tmp_path / "kc.db") as db:
-        assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 2
+    assert rows(target, "SELECT COUNT(*) FROM reports")[0][0] == 2
 
 
 @contextlib.contextmanager
@@ -105,3 +105,18 @@ def test_the_start_up_probe_waits_for_a_busy_database_and_finds_a_damaged_one(
     with pytest.raises(sqlite3.DatabaseError) as raised:  # found by quick_check, or by the read it makes
         probe_writable(database)
     assert connection.is_damaged(raised.value) and "malformed" in str(raised.value)
+
+
+async def test_operations_of_several_stores_in_atomic_are_durable_together_or_not_at_all(target: Path | str) -> None:
+    storage = await Storage.open(target)
+
+    async def half_done() -> None:
+        await storage.inbox.store("telegram", [("7", "{}")])
+        await storage.quota.count_outbound("telegram", month="2026-11")
+        raise RuntimeError("cut off")
+
+    with contextlib.suppress(RuntimeError):
+        await storage.db.atomic(half_done)
+    assert await storage.inbox.pending("telegram") == []
+    assert await storage.quota.count_outbound("telegram", month="2026-11") == 1
+    await storage.close()

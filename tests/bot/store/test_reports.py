@@ -13,9 +13,9 @@ from bot.store.storage import Storage
 from tests.bot.store.conftest import request
 
 
-async def test_report_row_holds_everything(tmp_path: Path, catalogue_path: Path) -> None:
+async def test_report_row_holds_everything(target: Path | str, catalogue_path: Path) -> None:
     rumor = load_catalogue(catalogue_path).rumors[1]
-    storage = await Storage.open(tmp_path / "kc.db")
+    storage = await Storage.open(target)
     report_id = await storage.reports.record(request(), MatchResult(Band.MATCH, (Candidate(rumor, 91.5),)))
     [row] = await storage.reports.recent()
     await storage.close()
@@ -28,8 +28,8 @@ async def test_report_row_holds_everything(tmp_path: Path, catalogue_path: Path)
     assert row.created_at.tzinfo is not None
 
 
-async def test_the_same_platform_message_is_logged_once(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "kc.db")
+async def test_the_same_platform_message_is_logged_once(target: Path | str) -> None:
+    storage = await Storage.open(target)
     first = await storage.reports.record(request(), MatchResult(Band.NONE))
     again = await storage.reports.record(request(), MatchResult(Band.NONE))
     other = await storage.reports.record(request("Một tin khác hẳn", message_id="43"), MatchResult(Band.NONE))
@@ -42,9 +42,9 @@ async def test_the_same_platform_message_is_logged_once(tmp_path: Path) -> None:
     await storage.close()
 
 
-async def test_a_none_band_result_stores_no_entry(tmp_path: Path, catalogue_path: Path) -> None:
+async def test_a_none_band_result_stores_no_entry(target: Path | str, catalogue_path: Path) -> None:
     rumor = load_catalogue(catalogue_path).rumors[0]
-    storage = await Storage.open(tmp_path / "kc.db")
+    storage = await Storage.open(target)
     await storage.reports.record(request(), MatchResult(Band.NONE, (Candidate(rumor, 30.0),)))
     [row] = await storage.reports.recent()
     await storage.close()
@@ -52,9 +52,9 @@ async def test_a_none_band_result_stores_no_entry(tmp_path: Path, catalogue_path
 
 
 async def test_the_log_keeps_why_a_message_is_not_a_claim_and_the_queue_leaves_it_out(
-        tmp_path: Path, catalogue_path: Path) -> None:
+        target: Path | str, catalogue_path: Path) -> None:
     rumor = load_catalogue(catalogue_path).rumors[0]
-    storage = await Storage.open(tmp_path / "kc.db")
+    storage = await Storage.open(target)
     greeting = await storage.reports.record(request("chào bot", message_id="1"), MatchResult(Band.NONE),
                                             NotAClaim.GREETING)
     bare = await storage.reports.record(request("có thật không?", message_id="2"), MatchResult(Band.NONE),

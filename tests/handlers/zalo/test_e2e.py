@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import logging
 import socket
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from handlers.runner import serve
 from tests.conftest import CATALOGUE
 from tests.fake_zalo_api import FakeZaloApi, text_event
 from tests.local_server import running
+from tests.postgres_server import rows
 from tests.screenshots import needs_ocr, screenshot
 from tests.updates import SCAM_SMS, VNEID_RUMOR, VNEID_SOURCE
 
@@ -40,10 +40,8 @@ class RunningZalo:
     config: Config
     webhook: str = ""
 
-    def reports(self) -> list[sqlite3.Row]:
-        with sqlite3.connect(self.config.database) as db:
-            db.row_factory = sqlite3.Row
-            return db.execute("SELECT * FROM reports ORDER BY id").fetchall()
+    def reports(self) -> list[Any]:
+        return rows(self.config.database, "SELECT * FROM reports ORDER BY id")
 
     async def answer(self, update: dict[str, Any], count: int = 1) -> list[str]:
         before = len(self.api.sent())
@@ -252,6 +250,5 @@ async def test_an_update_a_crash_cut_off_is_answered_at_the_next_start(zalo_api:
         await asyncio.wait_for(task, 15)
     [answer] = zalo_api.sent("7c1e2d3f4a5b6c7d8e9f")
     assert VNEID_SOURCE in answer
-    with sqlite3.connect(config.database) as db:
-        assert db.execute("SELECT COUNT(*) FROM inbox WHERE platform = 'zalo' AND done_at IS NULL").fetchone()[0] == 0
-        assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 1
+    assert rows(config.database, "SELECT COUNT(*) FROM inbox WHERE platform = 'zalo' AND done_at IS NULL")[0][0] == 0
+    assert rows(config.database, "SELECT COUNT(*) FROM reports")[0][0] == 1
