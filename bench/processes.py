@@ -4,8 +4,8 @@ one process on SQLite, one and two processes on PostgreSQL, in the same run, on 
     .venv/bin/python bench/processes.py [--users 200] [--each 2]
 
 The PostgreSQL server is a throw-away one with its defaults (fsync on, as deployed); SQLite runs with
-synchronous=FULL as the bot always does. The fake Bot API answers at once; PTB's rate limiter of each
-process still applies Telegram's 30 messages a second, which bounds one process (see the README).
+synchronous=FULL as the bot always does. The fake Bot API answers at once; Telegram's 30 messages a
+second bound the bot, whatever its number of processes: they share it (bot/delivery/rates.py).
 """
 
 from __future__ import annotations

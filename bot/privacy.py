@@ -54,6 +54,7 @@ class Privacy:
         updates = await self.storage.inbox.purge(now - INBOX_KEPT)
         # settled messages are kept for the weekly figures (/thongke counts the undeliverable ones)
         await self.storage.outbox.purge(now - OUTBOX_KEPT)
+        await self.storage.coordination.purge(now - OUTBOX_KEPT)
         return Purged(reports, updates)
 
     async def ask_forget(self, platform: str, user_id: str) -> Reply:

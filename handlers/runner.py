@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -23,8 +24,13 @@ PURGE_EVERY = 24 * 3600.0  # seconds between two runs of the privacy purge
 
 
 async def purge(privacy: Privacy) -> None:
-    """The privacy purge (retention_days, the inbox's handled updates); a failure waits for the next."""
+    """The privacy purge (retention_days, the inbox's handled updates); a failure waits for the next.
+    On a store several processes share, one of them makes a day's purge."""
+    storage = privacy.storage
     try:
+        if storage.db.shared and not await storage.coordination.claim_run("purge", dt.date.today().isoformat()):
+            log.info("today's privacy purge is made by another process")
+            return
         purged = await privacy.purge()
     except Exception:  # the bot keeps answering; the purge is retried at the next run
         log.exception("the privacy purge failed")

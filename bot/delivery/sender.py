@@ -20,12 +20,13 @@ import contextlib
 import datetime as dt
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.delivery.outbox import Delivery, Ending, Outbox
+from bot.delivery.rates import Rate, SharedRates
 from bot.delivery.settings import DeliveryConfig
 from bot.store.outbox import OutboxRow
 from bot.store.values import utcnow
@@ -66,6 +67,10 @@ class Transport(Protocol):
 
     async def send(self, chat_id: str, payload: Mapping[str, Any]) -> None: ...
 
+    def rates(self, chat_id: str) -> Sequence[Rate]:
+        """The platform's rates a send to `chat_id` counts against (kept across processes)."""
+        ...
+
 
 @dataclass(frozen=True)
 class SendPolicy:
@@ -98,6 +103,9 @@ class Sender:
         self.rng = rng or random.Random()
         self._sending: set[asyncio.Task[None]] = set()
         self.counts: dict[Ending, int] = {}
+        # several processes on one store share the platform's rates; one alone has its own limiter
+        storage = outbox.storage
+        self.rates = SharedRates(storage.coordination, self.platform) if storage.db.shared else None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; then return at once, leaving every unsent message in the outbox
@@ -150,6 +158,8 @@ class Sender:
             self.outbox.wake_event(self.platform).set()
 
     async def _deliver(self, message: OutboxRow) -> None:
+        if self.rates is not None:  # waiting for a window is not a failure: outside the send's timeout
+            await self.rates.acquire(self.transport.rates(message.chat_id))
         try:
             await asyncio.wait_for(self.transport.send(message.chat_id, message.payload), self.policy.send_timeout)
         except SendFailure as failure:

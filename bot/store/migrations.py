@@ -262,6 +262,24 @@ MIGRATIONS: Sequence[str] = (
     );
     INSERT INTO catalogue_version (id, version) VALUES (1, 0);
     """,
+    # 13: several processes, continued: a job of a period (the weekly digest, the daily purge) run by one
+    # of them, and Telegram's rates counted for all of them (bot/store/coordination.py)
+    """
+    CREATE TABLE job_runs (
+        name         TEXT NOT NULL,            -- digest | purge
+        period       TEXT NOT NULL,            -- 2026-W49, 2026-12-02: the run it is
+        process      TEXT NOT NULL,            -- host:pid of the process that took it
+        started_at   TEXT NOT NULL,
+        PRIMARY KEY (name, period)
+    );
+    CREATE TABLE send_windows (
+        platform     TEXT NOT NULL,
+        scope        TEXT NOT NULL,            -- bot (every send) | chat:<id> (a group's)
+        window_start INTEGER NOT NULL,         -- epoch seconds at which the window began
+        sends        INTEGER NOT NULL,
+        PRIMARY KEY (platform, scope, window_start)
+    );
+    """,
 )
 
 

@@ -9,6 +9,7 @@ import psycopg
 
 from bot.store.audit import AuditStore
 from bot.store.connection import Database, DatabaseUnavailable, Engine
+from bot.store.coordination import CoordinationStore
 from bot.store.entries import EntryStore, RightsStore
 from bot.store.feedback import FeedbackStore
 from bot.store.followups import FollowUpStore
@@ -45,6 +46,7 @@ class Storage:
         self.statistics = StatisticsStore(db)
         self.images = ImageStore(db)
         self.outbox = OutboxStore(db)
+        self.coordination = CoordinationStore(db)
         self.web = WebSessionStore(db)
 
     @classmethod

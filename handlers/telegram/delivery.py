@@ -23,6 +23,7 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.delivery.outbox import Kind, Outbox
+from bot.delivery.rates import Rate
 from bot.delivery.sender import Failure, SendFailure
 from bot.replies import Reply
 from bot.store.outbox import Owed
@@ -107,8 +108,18 @@ def failure_of(exc: TelegramError) -> SendFailure:
     return SendFailure(Failure.TRANSIENT, reason)  # NetworkError: 5xx, a reset, a refused connection
 
 
+# Telegram's limits per bot (core.telegram.org/bots/faq): about 30 messages a second in all, 20 a
+# minute in one group. Shared by the processes of one store (bot/delivery/rates.py).
+BOT_RATE = Rate("bot", 1, 30)
+GROUP_RATE_PER_MINUTE = 20
+
+
 class TelegramTransport:
     platform = PLATFORM
+
+    def rates(self, chat_id: str) -> list[Rate]:
+        group = chat_id.startswith("-")  # groups, supergroups and channels have negative ids
+        return [BOT_RATE, Rate(f"chat:{chat_id}", 60, GROUP_RATE_PER_MINUTE)] if group else [BOT_RATE]
 
     def __init__(self, bot: ExtBot[Any]) -> None:
         self.bot = bot

@@ -145,8 +145,12 @@ class FeedbackHandlers:
 
     async def digest(self, context: Context) -> None:
         """The weekly digest in the officers' chat: last week's figures and chart."""
-        chat = self.core.config.officers_chat
-        if chat is None:
+        chat, storage = self.core.config.officers_chat, self.core.storage
+        if chat is None or storage is None:
+            return
+        week = dt.datetime.now(VIETNAM).strftime("%G-W%V")
+        if storage.db.shared and not await storage.coordination.claim_run("digest", week):
+            log.info("the weekly digest of %s is posted by another process", week)
             return
         stats = await self.statistics.gather(7)
         await send_to_chat(context.bot, chat, self.statistics.reply(stats, "stats.digest"), kind=Kind.DIGEST)

@@ -15,6 +15,7 @@ import httpx
 
 from bot.config import ZaloConfig
 from bot.delivery.outbox import Kind, Outbox
+from bot.delivery.rates import Rate
 from bot.delivery.sender import Failure, SendFailure
 from bot.locale import Locale
 from bot.store.outbox import Owed
@@ -39,6 +40,10 @@ def failure_of(exc: Exception) -> SendFailure:
 
 class ZaloTransport:
     platform = PLATFORM
+
+    def rates(self, chat_id: str) -> list[Rate]:
+        """None known: Zalo's Basic plan limits a month's messages (counted in the quota), not a second's."""
+        return []
 
     def __init__(self, client: ZaloClient, outbox: Outbox, settings: ZaloConfig, locale: Locale) -> None:
         self.client = client

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import random
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.delivery.outbox import Delivery, Ending, Kind, Outbox
+from bot.delivery.rates import Rate, SharedRates
 from bot.delivery.sender import Failure, Sender, SendFailure, SendPolicy, backoff
 from bot.store.outbox import Owed
 from bot.store.storage import Storage
@@ -30,6 +32,10 @@ class ScriptedTransport:
         self.delay = delay
         self.tries: list[tuple[str, str, float]] = []  # (chat, text, monotonic time)
         self.delivered: list[tuple[str, str]] = []
+        self.limits: list[Rate] = []  # the rates every send counts against (kept by several processes)
+
+    def rates(self, chat_id: str) -> list[Rate]:
+        return self.limits
 
     async def send(self, chat_id: str, payload: Mapping[str, Any]) -> None:
         self.tries.append((chat_id, str(payload["text"]), time.monotonic()))
@@ -200,3 +206,44 @@ async def test_a_message_waiting_behind_a_slow_send_does_not_keep_the_sender_bus
     await send_until(outbox, transport, lambda: len(transport.delivered) == 2)
     assert transport.delivered == [("5001", "một"), ("5001", "hai")]
     assert looks < 10  # it waited for the send to end, not polled the outbox in a loop
+
+
+async def test_shared_rates_wait_for_the_next_window_when_one_is_full(storage: Storage) -> None:
+    now = 1_764_680_000.25
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        nonlocal now
+        waited.append(seconds)
+        now += seconds
+
+    rates = SharedRates(storage.coordination, "telegram", clock=lambda: now, sleep=sleep)
+    windows: list[int] = []
+    for _ in range(7):
+        await rates.acquire([Rate("bot", 1, 3)])
+        windows.append(int(now))
+    assert windows == [1_764_680_000] * 3 + [1_764_680_001] * 3 + [1_764_680_002]  # 3 a second, never 4
+    assert waited == [0.75, 1.0]  # to the start of the next window each time
+
+
+async def test_two_senders_on_one_shared_store_keep_one_rate_between_them(target: Path | str) -> None:
+    if isinstance(target, Path):
+        pytest.skip("one SQLite file has one process (bot/store/owner.py): its own limiter is enough")
+    stores = [await Storage.open(target), await Storage.open(target)]
+    try:
+        await Outbox(stores[0]).owe([m for i in range(16) for m in texts(f"50{i:02d}", "một")])
+        transports = [ScriptedTransport(), ScriptedTransport()]
+        stamps: list[float] = []
+        for transport in transports:
+            transport.limits = [Rate("bot", 1, 4)]
+            transport.script = lambda chat, payload: stamps.append(time.time()) or None  # type: ignore[func-returns-value]
+        outboxes = [Outbox(store) for store in stores]
+        delivered = lambda: sum(len(t.delivered) for t in transports)  # noqa: E731
+        await asyncio.gather(*(send_until(outbox, transport, lambda: delivered() == 16)
+                               for outbox, transport in zip(outboxes, transports, strict=True)))
+        assert delivered() == 16 and all(t.delivered for t in transports)  # both processes sent
+        per_second = Counter(int(stamp) for stamp in stamps)
+        assert max(per_second.values()) <= 4, per_second  # never more than the rate, though two send
+    finally:
+        for store in stores:
+            await store.close()
