@@ -226,10 +226,9 @@ async def test_shared_rates_wait_for_the_next_window_when_one_is_full(storage: S
     assert waited == [0.75, 1.0]  # to the start of the next window each time
 
 
-async def test_two_senders_on_one_shared_store_keep_one_rate_between_them(target: Path | str) -> None:
-    if isinstance(target, Path):
-        pytest.skip("one SQLite file has one process (bot/store/owner.py): its own limiter is enough")
-    stores = [await Storage.open(target), await Storage.open(target)]
+async def test_two_senders_on_one_shared_store_keep_one_rate_between_them(pg_url: str) -> None:
+    """PostgreSQL only: one SQLite file has one process (bot/store/owner.py), whose own limiter is enough."""
+    stores = [await Storage.open(pg_url), await Storage.open(pg_url)]
     try:
         await Outbox(stores[0]).owe([m for i in range(16) for m in texts(f"50{i:02d}", "một")])
         transports = [ScriptedTransport(), ScriptedTransport()]
