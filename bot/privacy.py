@@ -69,9 +69,10 @@ class Privacy:
         ),))
 
     async def forget(self, platform: str, user_id: str, inbox_paths: Sequence[str]) -> tuple[Reply, int]:
-        """Blank the texts of this person's reports and the handled updates they sent; the reply and
-        how many reports were blanked."""
+        """Blank the texts of this person's reports and the handled updates they sent, and forget what
+        the bot sent to their private chat (whose id is theirs); the reply and how many reports were blanked."""
         reports, _ = await self.storage.reports.forget_user(platform, user_id, inbox_paths)
+        await self.storage.outbox.forget_chat(platform, user_id)
         return notice(self.locale, "privacy.forget.done", count=str(reports)), reports
 
     def kept(self) -> Reply:

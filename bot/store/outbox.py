@@ -143,6 +143,13 @@ class OutboxStore(Store):
             "SELECT COUNT(*) FROM outbox WHERE platform = ? AND status IN ('pending', 'sending')", (platform,)))
 
     @operation
+    async def forget_chat(self, platform: str, chat_id: str) -> int:
+        """Forget what was delivered (or given up) to a chat: the answers quote what the person sent."""
+        return await self.db.execute(
+            "DELETE FROM outbox WHERE platform = ? AND chat_id = ? AND status NOT IN ('pending', 'sending')",
+            (platform, chat_id))
+
+    @operation
     async def purge(self, older_than: dt.datetime) -> int:
         """Forget settled messages settled before `older_than` (what they said is in the reports)."""
         return await self.db.execute("DELETE FROM outbox WHERE status NOT IN ('pending', 'sending') AND done_at < ?",

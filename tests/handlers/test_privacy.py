@@ -18,12 +18,20 @@ from tests.updates import (
     LAN,
     MINH,
     VNEID_RUMOR,
+    VNEID_SOURCE,
     buttons_of,
     callback_update,
     command_update,
     forwarded_from_hidden_user,
     text_update,
 )
+
+
+def sent_to(bot: RunningBot, user: dict[str, object]) -> list[str]:
+    """What the outbox keeps of the messages delivered to a person's private chat."""
+    return [r["payload"] for r in bot.rows("SELECT payload FROM outbox WHERE status = 'sent' AND chat_id = ?",
+                                           str(user["id"]))]
+
 
 UNKNOWN = "Nghe nói tuần sau phường Minh An phát gạo miễn phí cho mỗi hộ 10 ký, ai biết thật không?"
 
@@ -37,6 +45,7 @@ async def test_forget_blanks_the_askers_own_texts_after_the_button(running_bot: 
     assert "2 tin" in ask["text"]
     question = bot.api.messages_in(LAN["id"])[-1]
     assert bot.reports()[0]["text"] == VNEID_RUMOR  # nothing forgotten before the button
+    assert [r for r in sent_to(bot, LAN) if VNEID_SOURCE in r]  # the answer to her first message
 
     stale = await bot.press(callback_update("v0:quen:yes", question, LAN))
     assert "đã cũ" in stale[-1].params["text"]
@@ -51,6 +60,9 @@ async def test_forget_blanks_the_askers_own_texts_after_the_button(running_bot: 
     assert not any(UNKNOWN in json.dumps(p, ensure_ascii=False) and p["message"]["from"]["id"] == LAN["id"]
                    for p in payloads if "message" in p)
     assert any(p.get("message", {}).get("from", {}).get("id") == MINH["id"] for p in payloads)
+    # what the bot had sent her (answers to what she asked) is forgotten too; Minh's is kept
+    assert not [r for r in sent_to(bot, LAN) if VNEID_SOURCE in r]
+    assert sent_to(bot, MINH)
     [again] = await bot.send(command_update("/forget", LAN))
     assert "không còn lưu nội dung" in again["text"]
 
