@@ -102,10 +102,24 @@ class Sender:
         self.policy = policy or SendPolicy()
         self.rng = rng or random.Random()
         self._sending: set[asyncio.Task[None]] = set()
-        self.counts: dict[Ending, int] = {}
+        self._stop = asyncio.Event()
+        self._loop: asyncio.Task[None] | None = None
         # several processes on one store share the platform's rates; one alone has its own limiter
         storage = outbox.storage
         self.rates = SharedRates(storage.coordination, self.platform) if storage.db.shared else None
+
+    def start(self) -> None:
+        """Send in the background until `stop`."""
+        self._loop = asyncio.create_task(self.run(self._stop), name=f"{self.platform}-sender")
+
+    async def stop(self, timeout: float) -> None:
+        """Take no more messages; give the sends under way `timeout` seconds (see `finish`)."""
+        self._stop.set()
+        if self._loop is not None:
+            await self._loop
+        left = await self.finish(timeout)
+        if left:
+            log.info("%s: %d send(s) under way at shutdown are resent at the next start", self.platform, left)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; then return at once, leaving every unsent message in the outbox
@@ -202,5 +216,4 @@ class Sender:
         await self.store.retry(message.id, now + dt.timedelta(seconds=delay), failure.reason)
 
     async def ended(self, message: OutboxRow, ending: Ending) -> None:
-        self.counts[ending] = self.counts.get(ending, 0) + 1
         await self.outbox.ended(Delivery(message, ending))

@@ -219,8 +219,7 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
             await application.start()
             assert core.outbox is not None
             sender = Sender(core.outbox, TelegramTransport(application.bot), policy_for(core.config.delivery))
-            sending = asyncio.Event()  # set once the handlers are done: the sender stops taking messages
-            sender_task = asyncio.create_task(sender.run(sending), name="telegram-sender")
+            sender.start()  # stopped once the handlers are done
             try:
                 handler = DurablePoller(application, core.storage, core.outbox, settings.poll_timeout,
                                         ALLOWED_UPDATES, lease=sender.policy.lease)
@@ -235,11 +234,7 @@ async def run_telegram(core: Core, stop: asyncio.Event) -> None:
                 log.info("Telegram: polling as @%s", application.bot.username)
                 await handler.run(stop, drain_seconds=handlers_deadline(core.config))
             finally:
-                sending.set()
-                await sender_task
-                left = await sender.finish(sends_deadline(core.config))
-                if left:
-                    log.info("Telegram: %d send(s) under way at shutdown are resent at the next start", left)
+                await sender.stop(sends_deadline(core.config))
                 await application.stop()
     except InvalidToken:
         raise StartupError(f"Telegram refused the token (401): check {TOKEN_ENV}") from None

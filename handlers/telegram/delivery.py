@@ -18,7 +18,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
@@ -103,9 +103,9 @@ def failure_of(exc: TelegramError) -> SendFailure:
         return SendFailure(Failure.REFUSED, reason)
     if isinstance(exc, TimedOut):  # the outcome is unknown: Telegram may have it; tried again
         return SendFailure(Failure.TRANSIENT, reason)
-    if isinstance(exc, InvalidToken):  # the whole bot is refused: not this message's fault, kept
-        return SendFailure(Failure.TRANSIENT, reason)
-    return SendFailure(Failure.TRANSIENT, reason)  # NetworkError: 5xx, a reset, a refused connection
+    # NetworkError (5xx, a reset, a refused connection), and InvalidToken: the whole bot refused, not
+    # this message's fault, so it is kept
+    return SendFailure(Failure.TRANSIENT, reason)
 
 
 # Telegram's limits per bot (core.telegram.org/bots/faq): about 30 messages a second in all, 20 a

@@ -105,8 +105,6 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
     follow_ups: ZaloFollowUps | None = None
     adapter: ZaloAdapter | None = None
     sender: Sender | None = None
-    sender_task: asyncio.Task[None] | None = None
-    sending = asyncio.Event()
     try:
         try:
             me = await until_reachable(functools.partial(get_me, client), (httpx.TransportError, ZaloUnavailable),
@@ -121,8 +119,7 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
         assert core.outbox is not None, "the Zalo bot needs its database"
         sender = Sender(core.outbox, ZaloTransport(client, core.outbox, settings, adapter.locale),
                         policy_for(core.config.delivery))
-        sending = asyncio.Event()
-        sender_task = asyncio.create_task(sender.run(sending), name="zalo-sender")
+        sender.start()
         follow_ups = ZaloFollowUps(core, adapter)
         await adapter.start_taking()  # updates a crash cut off, and those stored from now on
         await follow_ups.deliver()  # questions linked while the Zalo bot was not running
@@ -147,10 +144,6 @@ async def run_zalo(core: Core, stop: asyncio.Event, http: httpx.AsyncClient | No
             await follow_ups.close()
             if core.officers is not None:  # a restart (handlers/runner.py) registers its own
                 core.officers.link_listeners.remove(follow_ups.linked)
-        if sender is not None and sender_task is not None:
-            sending.set()
-            await sender_task
-            left = await sender.finish(sends_deadline(core.config))
-            if left:
-                log.info("Zalo: %d send(s) under way at shutdown are resent at the next start", left)
+        if sender is not None:
+            await sender.stop(sends_deadline(core.config))
         await client.close()
