@@ -162,12 +162,14 @@ class Run:
         missing = sum((owed - arrived).values())
         extra = sum((arrived - owed).values())
         early = len(self.api.faults.early) if self.api.faults else 0
+        tracebacks = sum(log.count("Traceback") for log in self.stderr)
         answered = {c for (p, c) in arrived if p == "telegram"}
         figures = {
             "owed": sum(owed.values()), "delivered": sum(arrived.values()), "undelivered": missing,
             "duplicates": extra, "sent before retry_after ended": early,
             "dead letters": states.get("dead", 0), "refused": states.get("refused", 0),
             "still open": states.get("pending", 0) + states.get("sending", 0),
+            "tracebacks in the log": tracebacks,
         }
         print(f"scenario                              {scenario}")
         for kind, n in sorted(by_kind.items()):
@@ -226,7 +228,8 @@ async def flaky(args: argparse.Namespace) -> int:
     print(f"wall time                             {time.monotonic() - started:.1f} s")
     print(f"exit after SIGTERM                    {exit_seconds:.1f} s")
     ok = (drained and figures["undelivered"] == 0 and figures["duplicates"] == 0 and figures["still open"] == 0
-          and figures["sent before retry_after ended"] == 0 and process.returncode == 0)
+          and figures["sent before retry_after ended"] == 0 and figures["tracebacks in the log"] == 0
+          and process.returncode == 0)
     return finish(run, ok, process.returncode)
 
 

@@ -42,7 +42,10 @@ class RedactingFormatter(logging.Formatter):
 
 # Libraries whose DEBUG (or INFO) lines carry URLs with the token, message texts or names.
 QUIET_LIBRARIES = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO,
-                   "aiosqlite": logging.INFO, "aiohttp": logging.INFO}
+                   "aiosqlite": logging.INFO, "aiohttp": logging.INFO,
+                   # with max_retries=0 it logs each 429 it hands on as an ERROR with a traceback; the
+                   # sender (bot/delivery/sender.py) says that 429 in one line, with the chat and the wait
+                   "telegram.ext.AIORateLimiter": logging.CRITICAL}
 
 
 def setup_logging(level: str, secrets: Iterable[str], stream: TextIO | None = None) -> None:

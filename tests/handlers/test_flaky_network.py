@@ -26,6 +26,7 @@ def test_every_answer_follow_up_and_notification_arrives_once_the_faults_stop() 
     figures = figures_of("flaky", "--users", "18", "--zalo-users", "4", "--links", "3", "--slow", "6", "8",
                          "--fault-seconds", "3")
     assert figures["sent before retry_after ended"] == "0"
+    assert figures["tracebacks in the log"] == "0"  # every fault is a known one: one line each
     assert int(figures["owed telegram notification"]) > 0 and int(figures["owed telegram follow_up"]) > 0
     assert int(figures["owed zalo answer"]) == 4
     injected = figures["faults injected"]
