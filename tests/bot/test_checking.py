@@ -178,8 +178,15 @@ async def test_hints_in_english(logged: tuple[Checker, MemoryLog]) -> None:
     assert "I do not know that command" in render_plain(command.reply) and "/help" in render_plain(command.reply)
 
 
-def test_whole_check_on_real_forms_helps_scam_victims_and_spares_innocent_texts() -> None:
-    """The default configuration's whole check (matcher and scam signs) on the realistic set, as
+@pytest.mark.parametrize(("cases_file", "unknown_floor"), [
+    ("real_forms_cases.yaml", 7),  # of 8
+    # of 8: unknown scams of the blind writers name bodies and asks the signs do not know yet (a television
+    # casting, a visa agent), a gap bench/README.md records
+    ("real_forms_blind_cases.yaml", 2),
+])
+def test_whole_check_on_real_forms_helps_scam_victims_and_spares_innocent_texts(cases_file: str,
+                                                                                unknown_floor: int) -> None:
+    """The default configuration's whole check (matcher and scam signs) on the realistic sets, as
     bench/real_forms_eval.py prints it: a scam is helped when its entry is named or it is called
     `suspicious`; an innocent text (a genuine notice, an official warning, news) is never suspicious."""
     repo = Path(__file__).resolve().parents[2]
@@ -188,7 +195,7 @@ def test_whole_check_on_real_forms_helps_scam_victims_and_spares_innocent_texts(
     checker = Checker(build_matcher(catalogue.published, Thresholds(DEFAULT_MATCH_THRESHOLD,
                                                                    DEFAULT_POSSIBLE_THRESHOLD)),
                       None, signs=SignReader(threshold=DEFAULT_THRESHOLD))
-    cases = yaml.safe_load((repo / "tests" / "fixtures" / "real_forms_cases.yaml").read_text("utf-8"))["cases"]
+    cases = yaml.safe_load((repo / "tests" / "fixtures" / cases_file).read_text("utf-8"))["cases"]
     scams = helped = innocent = innocent_suspicious = unknown = unknown_suspicious = 0
     for case in cases:
         result, _ = checker.decide(case["text"])
@@ -202,6 +209,6 @@ def test_whole_check_on_real_forms_helps_scam_victims_and_spares_innocent_texts(
         elif not case["expect"]:
             innocent += 1
             innocent_suspicious += result.band is Band.SUSPICIOUS
-    assert scams and helped / scams >= 0.80  # 84.3 % (89 scams)
-    assert unknown_suspicious >= unknown - 1  # 7 of 8
+    assert scams and helped / scams >= 0.85  # 98.9 % of 89 (realistic), 87.2 % of 109 (blind)
+    assert unknown_suspicious >= unknown_floor
     assert innocent and innocent_suspicious == 0  # of 61

@@ -31,11 +31,12 @@ SHIPPED = FIXTURES / "shipped_cases.yaml"  # against data/known_rumors.yaml, wri
 # against data/known_rumors.yaml: texts in the forms real messages take (SMS that dodge filters,
 # retold calls, slogans, official warnings quoting the scam, news on the same topic)
 REAL_FORMS = FIXTURES / "real_forms_cases.yaml"
+# the same forms, written blind by two other writers after real press reports (its header says how)
+REAL_FORMS_BLIND = FIXTURES / "real_forms_blind_cases.yaml"
 THRESHOLDS = Thresholds(DEFAULT_MATCH_THRESHOLD, DEFAULT_POSSIBLE_THRESHOLD)
-# What lexical matching shows of the dev set's paraphrases at the default possible threshold: 3 of 35
-# (it was 9 of 35 at possible 35; the threshold is 45 since real forms showed too many innocent texts,
-# see bot/config.py). Paraphrases are the optional semantic signal's job; a floor against losing more.
-PARAPHRASE_FLOOR = 0.08
+# What lexical matching shows of the dev set's paraphrases at the default possible threshold (35): 9 of
+# 35. Paraphrases are the optional semantic signal's job; a floor against losing more.
+PARAPHRASE_FLOOR = 0.25
 
 
 @cache
@@ -83,10 +84,6 @@ def test_held_out_cases_meet_the_targets(semantic: SemanticMatcher) -> None:
     assert lexical_shortfalls(run(semantic, HELD_OUT)) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a known gap since the possible threshold became 45 (real forms): of the 3 held-out paraphrases, "
-    "h034 scores 35.3 lexically and 0.3963 semantically (threshold 0.405, re-measured on the dev set "
-    "at possible 45: bench/README.md), so recall is 2/3 < 0.85; strict: it fails once the gap is closed"))
 def test_held_out_paraphrases_meet_the_target_with_the_semantic_signal(semantic: SemanticMatcher) -> None:
     assert [line for line in shortfalls(run(semantic, HELD_OUT)) if line.startswith("paraphrase")] == []
 
@@ -111,21 +108,27 @@ def test_shipped_catalogue_answers_blind_cases_without_a_false_match() -> None:
     assert report.all_positives.share(report.all_positives.in_any) >= 0.97
 
 
-def test_real_forms_are_never_a_wrong_match_and_warnings_never_the_scam() -> None:
-    """Floors at what the lexical matcher does on them today (bench/README.md, "Real forms"): the
-    news item it still answers as a match is the limit of word overlap (same place, same topic, no
-    claim), the official warnings that quote a scam are not answered as it."""
+def shipped_report(cases_file: Path) -> Report:
     catalogue = load_catalogue(REPO / "data" / "known_rumors.yaml")
-    report = run(LexicalMatcher(catalogue.published, THRESHOLDS), REAL_FORMS)
+    return run(LexicalMatcher(catalogue.published, THRESHOLDS), cases_file)
+
+
+@pytest.mark.parametrize("cases_file", [REAL_FORMS, REAL_FORMS_BLIND], ids=["real_forms", "real_forms_blind"])
+def test_real_forms_are_never_a_wrong_match_and_notices_never_the_claim(cases_file: Path) -> None:
+    """Floors under what the shipped matcher does on them. The register model was trained on both
+    files, so these figures are not a measure of it: bench/README.md ("The register of a message")
+    measures each file with a model trained without it (realistic: 98.5 % named, 3 of 61 innocent
+    texts possible; blind: 89.6 %, 6 of 74)."""
+    report = shipped_report(cases_file)
     positives = report.all_positives
     assert positives.wrong_id == 0, format_reports(report, report)
-    assert report.negatives["official_warning"].in_match == 0
-    assert report.all_negatives.in_match <= 1
+    assert report.all_negatives.in_match == 0  # no notice, warning or news item is answered as a claim
+    assert report.match_precision == 1.0
     assert positives.share(positives.in_match) >= 0.50
-    assert positives.share(positives.in_any) >= 0.80  # 80.8 % at possible 45 (98.5 % at 35)
-    # possible 45 leaves 9 of the 69 negatives in `possible` (26 at 35): genuine notices, official
-    # warnings and news on an entry's topic, none of the 8 unknown scams (their signs answer them)
-    assert report.all_negatives.in_any <= 9
+    assert positives.share(positives.in_any) >= 0.89
+    innocent = sum(row.in_any for kind, row in report.negatives.items() if kind != "unknown_scam")
+    innocent_total = sum(row.cases for kind, row in report.negatives.items() if kind != "unknown_scam")
+    assert innocent <= 0.12 * innocent_total
 
 
 def test_baseline_is_the_naive_token_set_ratio() -> None:
