@@ -66,14 +66,16 @@ MIN_COMMON_ENTRIES = 4
 # entry that is itself a genuine notice (verdict 'true') keeps its score from the match threshold on
 # (the notice forwarded) and NOTICE_FACTOR_TRUE of it below (another notice on its topic, or it
 # reworded). Chosen with each set measured by a model trained without it (bench/README.md, "The
-# register of a message"): at 0.5 the dev set loses 5 positives from `match` to `possible`, at 0.6 a
-# news item of the realistic set is back in `match` and 5 more shipped-set notices in `possible`; 0.55
-# keeps both. A factor of 0.3 instead of 0.5 changed nothing on any set; for 'true' entries, 0.8 kept
-# one more genuine notice named on the blind realistic set than 0.5 or 0.7. The close copy: without
-# it, 11 of the 92 screenshots of ../shared/eval/images-dev (fake documents, low-resolution posts) and
-# 5 dev positives left `match`; from 90 down to 70 they come back and no innocent text of any set is in
-# `match` (the highest innocent score in `match` before the register was 65.4); 75 keeps a margin.
-NOTICE_LEVEL = 0.55
+# register of a message"). The level: 0.45 / 0.5 / 0.55 put 0 / 0 / 1 innocent texts of the realistic
+# sets in `match` (a news item on the Bản Vẽ dam reads 0.52) and 8 / 8 / 9 in `possible`, with the
+# same positives named but one dev retelling at 0.45 and 0.5 (98.8 % against 99.4 %); before the close
+# copy, 0.5 had cost 5 dev matches. A factor of 0.3 instead of 0.5 changed nothing on any set; for
+# 'true' entries, 0.8 kept one more genuine notice named on the blind realistic set than 0.5 or 0.7.
+# The close copy: without it, 11 of the 92 screenshots of ../shared/eval/images-dev (fake documents,
+# low-resolution posts) and 5 dev positives left `match`; from 90 down to 70 they come back and no
+# innocent text of any set is in `match` (the highest innocent score in `match` before the register
+# was 65.4); 75 keeps a margin.
+NOTICE_LEVEL = 0.5
 # A message of fewer content words is a question or a fragment ("mua muối i-ốt về ăn thật nhiều hả?"):
 # too little to read a register from. On the six sets of bench/register_eval.py no figure moves for any
 # value from 0 to 10; the short test messages of the group tests did (one question read 0.56).

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ def test_eval_names_the_semantic_flag_when_paraphrases_fall_short(capsys: pytest
     cases = FIXTURES / "blind_dev_cases.yaml"
     assert main(["eval", "--rumors", str(DEV / "catalogue.yaml"), "--cases", str(cases)]) == 0
     out = capsys.readouterr().out
-    assert "paraphrase recall (any band) 0.792 < 0.85" in out
+    # the share itself moves with the register model (bench/README.md); the shortfall line and the hint are the point
+    assert re.search(r"paraphrase recall \(any band\) 0\.[0-9]{3} < 0\.85", out), out
     assert "add --semantic" in out
 
 
