@@ -49,14 +49,15 @@ DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
 #   group costs more than a miss) and still puts 89 % of the non-paraphrase positives in `match`
 #   (55 would give 93 %, with half the margin);
 # - possible 35: chosen on real forms with the register signal (bot/matching/register.py; bench/README.md,
-#   "The register of a message"), each set measured by a register model not trained on it: the right
-#   entry named for 98.5 % of the realistic set and 89.6 % of the blind realistic set, 3 of 61 and 6 of
-#   74 innocent texts (genuine notices, official warnings, news on an entry's topic) in `possible`, none
-#   in `match`. At 45 (the default before the register signal) it was 80.8 % and 79.8 % named, with 9
-#   and 7 innocent texts in `possible` and 1 and 4 in `match`; at 40, 90.8 % and 83.1 % named with 0 and
-#   4 innocent texts in `possible`: both targets (12 %) already hold at 35, which names more. On the dev set 2 of
-#   100 negatives are in `possible`, 99.4 % of the non-paraphrase positives in a band. A message below
-#   it is answered "not in the catalogue"; officers still see its best candidate in the review queue.
+#   "The register of a message"), each set measured by a register model not trained on it
+#   (`bench/register_eval.py --possible P`): 35 / 38 / 40 / 45 name the right entry for 91.5 / 90.0 /
+#   86.2 / 83.8 % of the realistic set and 90.7 / 88.5 / 86.3 / 79.8 % of the blind realistic set, with
+#   2 / 1 / 0 / 0 and 6 / 5 / 4 / 3 innocent texts (genuine notices, official warnings, news on an entry's
+#   topic) in `possible`, none in `match`: the 12 % target holds at each, so 35, which names the most
+#   (scams helped 97.9 and 85.5 %, 80.3 % on the blind set at 40). At 45 without the register (the
+#   default before it) 9 and 7 innocent texts were in `possible` and 1 and 4 in `match`. On the dev set
+#   2 of 100 negatives are in `possible`. A message below it is answered "not in the catalogue";
+#   officers still see its best candidate in the review queue.
 DEFAULT_MATCH_THRESHOLD = 60.0
 DEFAULT_POSSIBLE_THRESHOLD = 35.0
 # The sibling margin (two entries within it are both possible, neither the match) defaults to
