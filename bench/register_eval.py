@@ -67,10 +67,7 @@ def model_without(cases: Path) -> RegisterModel:
     name = str(cases.resolve().relative_to(REPO)) if cases.resolve().is_relative_to(REPO) else ""
     if name not in register_train.TRAINED_ON:
         return shipped_model()
-    texts = register_train.catalogue_texts(REPO / register_train.TRAINED_ON[0])
-    for other in register_train.TRAINED_ON[1:]:
-        if other != name:
-            texts.extend(register_train.case_texts(REPO / other))
+    texts = register_train.training_texts(without=name)
     return register_train.train(texts)
 
 
